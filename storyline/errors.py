@@ -1,0 +1,49 @@
+"""Every user-facing message in one place, each with a code.
+
+Stages raise :class:`Skip` for one bad input (the pipeline records it and goes on);
+everything else a user can cause raises :class:`StorylineError`, which the CLI turns
+into a clean message with no traceback.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    "E001": "Path not found: {path}. Give a file, a folder, or '-' for standard input.",
+    "E002": "Cannot decode {path} as text: {detail}. Save it as UTF-8 (or UTF-16/Latin-1).",
+    "E003": "{path} looks binary ({detail}); Storyline reads text, HTML and JSONL.",
+    "E004": "{path} line {line}: not valid JSON ({detail}).",
+    "E005": "{path} line {line}: a JSONL article needs 'text' or 'html' (got keys: {detail}).",
+    "E006": "{path}: no article text left after removing boilerplate.",
+    "E007": "{path} is empty.",
+    "E008": "{path} is larger than {detail} bytes; split it or raise --max-bytes.",
+    "E010": "No article with id {id!r} in {db}. List ids with 'storyline articles'.",
+    "E011": "No entity matching {name!r} in {db}. Entities known: try 'storyline articles'.",
+    "E012": "The database {db} does not exist yet. Run 'storyline ingest PATH' first.",
+    "E013": "{db} is not a Storyline database ({detail}). Pass another --db file.",
+    "E014": "Unknown format {fmt!r}; use one of: {choices}.",
+    "E020": "The embedding model {name!r} is not available: {detail}.",
+    "E021": "The NER model for {lang!r} failed to load: {detail}.",
+    "E030": "Stage {stage!r} needs {field!r}, which no earlier stage sets. Order: {order}.",
+}
+
+
+class StorylineError(Exception):
+    """An error the user can fix; its message says how."""
+
+    def __init__(self, code: str, **details: object) -> None:
+        self.code = code
+        self.details = details
+        super().__init__(f"[{code}] " + MESSAGES[code].format(**details))
+
+
+class Skip(Exception):
+    """Raised by a stage for one input it cannot process; the run goes on."""
+
+    def __init__(self, code: str, **details: object) -> None:
+        self.code = code
+        self.details = details
+        super().__init__(f"[{code}] " + MESSAGES[code].format(**details))
+
+
+class NotFoundError(StorylineError):
+    """A requested article, event or entity is not in the store."""
