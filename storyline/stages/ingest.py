@@ -1,0 +1,246 @@
+"""Ingest: turn files, folders, stdin, HTML and JSONL into :class:`Article` records.
+
+Every input is untrusted. A bad file becomes a :class:`IngestFailure` (file, line,
+reason) and the run goes on; nothing here raises for a user's bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlparse
+
+from storyline.article import Article, DatedValue, content_hash
+from storyline.errors import Skip
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+DEFAULT_MAX_BYTES = 20_000_000
+_BINARY_MAGIC = {b"%PDF": "PDF", b"\x89PNG": "PNG", b"PK\x03\x04": "ZIP", b"\x1f\x8b": "gzip", b"GIF8": "GIF",
+                 b"\xff\xd8\xff": "JPEG"}
+_URL_LINE = re.compile(r"^\s*(https?://\S+)\s*$")
+
+
+@dataclass(slots=True, frozen=True)
+class IngestFailure:
+    """One input that could not be read; reported in the ingest summary."""
+
+    source: str
+    code: str
+    reason: str
+    line: int | None = None
+
+
+def iter_paths(paths: Iterable[str]) -> Iterator[Path | str]:
+    """Expand folders recursively (sorted, so runs are deterministic); '-' is stdin."""
+    for raw in paths:
+        if raw == "-":
+            yield "-"
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if not any(part.startswith(".") for part in child.relative_to(path).parts):
+                    yield child
+        elif path.is_file():
+            yield path
+        else:
+            yield raw  # reported as E001 by read_source
+
+
+def read_source(item: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | IngestFailure]:
+    """Read one input (file path or '-') into articles or failures."""
+    if item == "-":
+        data = sys.stdin.buffer.read()
+        name = "<stdin>"
+        suffix = ""
+    else:
+        path = Path(item)
+        name = str(item)
+        if not path.is_file():
+            yield _failure(name, Skip("E001", path=name))
+            return
+        if path.stat().st_size > max_bytes:
+            yield _failure(name, Skip("E008", path=name, detail=max_bytes))
+            return
+        data = path.read_bytes()
+        suffix = path.suffix.lower()
+    try:
+        text = decode_bytes(data, name)
+    except Skip as skip:
+        yield _failure(name, skip)
+        return
+    if not text.strip():
+        yield _failure(name, Skip("E007", path=name))
+        return
+    if suffix in JSONL_SUFFIXES or (suffix not in HTML_SUFFIXES and _looks_like_jsonl(text)):
+        yield from parse_jsonl(text, name)
+        return
+    stem = Path(name).stem if name != "<stdin>" else ""
+    if suffix in HTML_SUFFIXES or _looks_like_html(text):
+        yield _catch(name, lambda: article_from_html(text, source=name, article_id=stem or None))
+    else:
+        yield _catch(name, lambda: article_from_text(text, source=name, article_id=stem or None))
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """Decode text robustly: BOMs, UTF-8, then Windows-1252; refuse binaries."""
+    for magic, kind in _BINARY_MAGIC.items():
+        if data.startswith(magic):
+            raise Skip("E003", path=name, detail=kind)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    head = data[:8192]
+    if b"\x00" in head:
+        raise Skip("E003", path=name, detail="NUL bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("cp1252", errors="replace")
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 0.05 * max(1, len(text[:8192])) or text.count("\ufffd") > 0.05 * max(1, len(text)):
+        raise Skip("E003", path=name, detail="control characters")
+    return text
+
+
+def parse_jsonl(text: str, name: str) -> Iterator[Article | IngestFailure]:
+    """One article per line; a broken line is a failure with its line number."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield IngestFailure(name, "E004", Skip("E004", path=name, line=number, detail=exc.msg).args[0], number)
+            continue
+        if not isinstance(record, dict) or not (record.get("text") or record.get("html")):
+            keys = sorted(record) if isinstance(record, dict) else type(record).__name__
+            yield IngestFailure(name, "E005", Skip("E005", path=name, line=number, detail=keys).args[0], number)
+            continue
+        yield _catch(name, lambda r=record, n=number: article_from_record(r, source=f"{name}:{n}"), line=number)
+
+
+def article_from_record(record: dict[str, object], *, source: str) -> Article:
+    """Build an article from a JSONL record (fields: id, title, text|html, url, published, lang)."""
+    url = _str_or_none(record.get("url"))
+    html = _str_or_none(record.get("html"))
+    ident = _str_or_none(record.get("id"))
+    if html and not record.get("text"):
+        article = article_from_html(html, source=url or source, article_id=ident, url=url)
+    else:
+        article = article_from_text(str(record["text"]), source=url or source, article_id=ident, url=url)
+    title = _str_or_none(record.get("title"))
+    if title:
+        article.extras["given_title"] = title
+    published = _parse_iso_date(record.get("published") or record.get("date"))
+    if published:
+        article.published = DatedValue(value=published, precision="day", confidence=1.0, basis="given in input")
+    lang = _str_or_none(record.get("lang") or record.get("language"))
+    if lang:
+        article.extras["given_language"] = lang.lower()[:2]
+    return article
+
+
+def article_from_text(text: str, *, source: str, article_id: str | None = None, url: str | None = None) -> Article:
+    """A plain-text article; a URL alone on one of the first lines is kept as provenance."""
+    if url is None:
+        for line in text.splitlines()[:5]:
+            match = _URL_LINE.match(line)
+            if match:
+                url = match.group(1)
+                break
+    return Article(
+        id=article_id or f"a-{content_hash(text)[:12]}",
+        source=source,
+        raw_text=text,
+        url=url,
+        outlet=_outlet(url),
+        confidence={"url": 0.9 if url else 0.0},
+    )
+
+
+def article_from_html(html: str, *, source: str, article_id: str | None = None, url: str | None = None) -> Article:
+    """Main text and metadata of an HTML page via trafilatura (drops menus, footers, banners)."""
+    import trafilatura
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # trafilatura/lxml emit FutureWarnings on some pages
+        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    if doc is None or not (doc.text or "").strip():
+        raise Skip("E006", path=source)
+    page_url = url or doc.url
+    article = article_from_text(doc.text, source=source, article_id=article_id, url=page_url)
+    article.extras["format"] = "html"
+    if doc.title:
+        article.extras["given_title"] = doc.title
+    if doc.sitename:
+        article.outlet = doc.sitename
+    published = _parse_iso_date(doc.date)
+    if published:
+        article.published = DatedValue(value=published, precision="day", confidence=0.8, basis="HTML metadata")
+    article.confidence["url"] = 0.9 if page_url else 0.0
+    return article
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:2000].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "</" in text)
+
+
+def _looks_like_jsonl(text: str) -> bool:
+    first = text.lstrip()[:1]
+    if first != "{":
+        return False
+    line = text.lstrip().split("\n", 1)[0]
+    try:
+        return isinstance(json.loads(line), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def _catch(name: str, build, line: int | None = None) -> Article | IngestFailure:  # type: ignore[no-untyped-def]
+    try:
+        return build()
+    except Skip as skip:
+        return _failure(name, skip, line)
+
+
+def _failure(name: str, skip: Skip, line: int | None = None) -> IngestFailure:
+    return IngestFailure(name, skip.code, skip.args[0], line)
+
+
+def _outlet(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlparse(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def _str_or_none(value: object) -> str | None:
+    return str(value).strip() or None if value is not None else None
+
+
+def _parse_iso_date(value: object) -> date | None:
+    """Accept 'YYYY-MM-DD' (optionally followed by a time); reject absurd years."""
+    if not isinstance(value, str):
+        return None
+    match = re.match(r"^\s*(\d{4})-(\d{2})-(\d{2})", value)
+    if not match:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if not 1800 <= year <= 2200:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

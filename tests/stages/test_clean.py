@@ -1,0 +1,70 @@
+import pytest
+
+from storyline.errors import Skip
+from storyline.stages.clean import classify_line, clean
+from tests.conftest import ARTICLES, make_article
+
+NOISE = [
+    ("Skip to main content", "ui"),
+    ("read more:", "ui"),
+    ("Also read", "ui"),
+    ("Lire aussi", "ui"),
+    ("https://www.example.com/news/2019/01/01/story", "url"),
+    ("120", "stray"),
+    ("Russia / Mideast", "breadcrumb"),
+    ("Illustrative photo of an Israeli F-15 fighter jet. (Tsahi Ben-Ami/Flash90)", "caption"),
+    ("Foreign Minister at a news conference in Moscow, August 30, 2018. (AP Photo/Some Photographer)", "caption"),
+    ("Jane Doe, AFP | The president shakes hands with his counterpart on October 2, 2015", "caption"),
+    ("The website uses cookies and similar technologies to track browsing behavior. By using our site, "
+     "you agree to these terms.", "notice"),
+    ("Abonnez-vous à notre newsletter pour recevoir toute l'actualité.", "paywall"),
+]
+
+
+@pytest.mark.parametrize(("line", "reason"), NOISE)
+def test_clean_classifies_noise_lines(line: str, reason: str) -> None:
+    assert classify_line(line) == reason
+
+
+@pytest.mark.parametrize("line", [
+    "The talks between the two leaders in Paris turned out to be successful, according to officials.",
+    "the French leader said during a session of the Parliamentary Assembly of the Council of Europe (PACE).",
+    "UN resolution",
+    "Netanyahu, Putin hold ‘important’ talks in Paris amid Syria tensions",
+])
+def test_clean_keeps_prose_headlines_and_acronyms(line: str) -> None:
+    assert classify_line(line) is None
+
+
+def test_clean_fixture_removes_noise_and_keeps_prose_whole() -> None:
+    raw = (ARTICLES / "en_summit.txt").read_text()
+    article = clean(make_article(raw))
+    assert article.title == "Macron and Scholz meet in Berlin to discuss Ukraine aid"
+    for noise in ["Skip to main content", "Read more", "cookies", "Jane Doe/Example Press", "https://"]:
+        assert noise not in article.text
+    prose = [line for line in raw.splitlines() if line.startswith(("French President", "The meeting", "Officials"))]
+    for line in prose:
+        assert line in article.text  # kept whole, not trimmed
+    assert article.extras["captions"] and "March 3, 2023" in article.extras["captions"][0]
+    assert article.lead.startswith("French President Emmanuel Macron met")
+
+
+def test_clean_cuts_page_furniture_after_a_paywall_marker() -> None:
+    prose = "\n".join(f"Paragraph {i} of the article tells what happened in some detail, at length." for i in range(8))
+    raw = ("Headline of the story\n" + prose + "\nContinue reading this article by registering at no cost\n"
+           "• Archived articles\n• Exclusive events\nFound in: World\nJane Smith writes on politics for the Daily.\n")
+    article = clean(make_article(raw))
+    assert "Archived" not in article.text and "Jane Smith" not in article.text
+    assert article.text.count("Paragraph") == 8
+
+
+def test_clean_raises_skip_when_nothing_is_left() -> None:
+    with pytest.raises(Skip):
+        clean(make_article("Skip to main content\nRead more\n12\n"))
+
+
+def test_clean_does_not_mutate_raw_text() -> None:
+    raw = (ARTICLES / "fr_summit.txt").read_text()
+    article = clean(make_article(raw))
+    assert article.raw_text == raw
+    assert "Lire aussi" not in article.text and "newsletter" not in article.text
