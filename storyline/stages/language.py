@@ -1,0 +1,44 @@
+"""Language identification with lingua (models ship in the wheel; no download)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from storyline.article import Article
+
+
+@lru_cache(maxsize=1)
+def _detector() -> Any:
+    from lingua import LanguageDetectorBuilder
+
+    # Lazy per-language model loading keeps start-up under a second.
+    return LanguageDetectorBuilder.from_all_languages().build()
+
+
+def detect_language(text: str) -> tuple[str | None, float]:
+    """ISO 639-1 code and confidence of the text's language (None when undecidable)."""
+    sample = text[:3000]
+    if not sample.strip():
+        return None, 0.0
+    values = _detector().compute_language_confidence_values(sample)
+    if not values:
+        return None, 0.0
+    best = values[0]
+    return best.language.iso_code_639_1.name.lower(), float(best.value)
+
+
+def identify_language(article: Article) -> Article:
+    """Set ``language``; a language given in the input wins but is checked and noted."""
+    detected, confidence = detect_language(f"{article.title}\n{article.text}")
+    given = article.extras.get("given_language")
+    if isinstance(given, str) and given:
+        article.language = given
+        article.language_confidence = 1.0 if given == detected else 0.6
+        if detected and given != detected:
+            article.extras["detected_language"] = detected
+    else:
+        article.language = detected
+        article.language_confidence = confidence
+    article.confidence["language"] = round(article.language_confidence, 2)
+    return article

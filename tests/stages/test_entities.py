@@ -1,0 +1,70 @@
+from storyline.article import Article
+from storyline.stages.entities import AliasTable, EntityRecognizer, capitalised_spans, fold, tidy_span
+
+
+def _article(text: str, language: str, title: str = "") -> Article:
+    return Article(id="e", source="test", raw_text=text, title=title, text=text, lead=text[:200], language=language)
+
+
+def _canonical(article: Article) -> dict[str, str]:
+    return {e.canonical: e.type for e in article.entities}
+
+
+def test_entities_normalise_putin_across_languages() -> None:
+    recognizer = EntityRecognizer()
+    french = recognizer(_article("Le président russe Vladimir Poutine a parlé avec Netanyahou de la Syrie.", "fr"))
+    english = recognizer(_article("Russian President Vladimir Putin spoke with Benjamin Netanyahu about Syria.", "en"))
+    for article in (french, english):
+        names = _canonical(article)
+        assert names.get("Vladimir Putin") == "PER"
+        assert names.get("Benjamin Netanyahu") == "PER"
+        assert names.get("Syria") == "LOC"
+
+
+def test_entities_surname_resolves_to_full_name_in_same_article() -> None:
+    article = EntityRecognizer()(_article(
+        "Chancellor Olaf Scholz arrived on Friday. Later, Scholz told reporters the talks went well.", "en"))
+    scholz = [e for e in article.entities if e.canonical == "Olaf Scholz"]
+    assert len(scholz) == 1 and scholz[0].count == 2
+
+
+def test_entities_german_without_ner_uses_gazetteer_and_learnt_names() -> None:
+    recognizer = EntityRecognizer()
+    recognizer(_article("Apple chief executive Tim Cook presented the phone in Cupertino.", "en"))
+    german = recognizer(_article(
+        "Putin traf Netanjahu in Moskau. Später sprach Tim Cook in Cupertino über Apple und Syrien.", "de"))
+    names = _canonical(german)
+    assert names["Vladimir Putin"] == "PER"
+    assert names["Benjamin Netanyahu"] == "PER"
+    assert names["Moscow"] == "LOC"
+    assert names["Syria"] == "LOC"
+    assert names["Tim Cook"] == "PER"  # learnt from the English article
+    assert "Später" not in names  # capitalised German nouns are not names unless known
+
+
+def test_entities_lead_entities_are_those_named_early() -> None:
+    filler = "Filler sentence about nothing in particular. " * 30
+    text = "Putin met Macron in Paris.\n\n" + filler + "Merkel also spoke."
+    article = _article(text, "en", title="Leaders meet")
+    article.lead = "Putin met Macron in Paris."
+    EntityRecognizer()(article)
+    assert "Vladimir Putin" in article.extras["lead_entities"]
+    assert "Angela Merkel" not in article.extras["lead_entities"]
+
+
+def test_alias_table_covers_countries_in_many_languages() -> None:
+    table = AliasTable.default()
+    for name in ["Syrie", "Syrien", "Siria", "Syrië", "Etats-Unis", "Vereinigte Staaten", "Russland"]:
+        found = table.lookup(name)
+        assert found is not None and found[1] == "LOC", name
+
+
+def test_tidy_span_and_fold() -> None:
+    assert tidy_span("qu’Israël") == "Israël"
+    assert tidy_span("Putin's") == "Putin"
+    assert fold("Élysée-Palast") == "elysee palast"
+
+
+def test_capitalised_spans_group_names_with_particles() -> None:
+    spans = [" ".join(t.group(0) for t in s) for s in capitalised_spans("Ursula von der Leyen met Mark Rutte.")]
+    assert spans == ["Ursula von der Leyen", "Mark Rutte"]
