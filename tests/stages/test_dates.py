@@ -1,0 +1,88 @@
+from datetime import date
+
+import pytest
+
+from storyline.article import Article, DatedValue
+from storyline.stages.dates import DateResolver, find_expressions, resolve
+
+
+def _resolve(text: str, language: str, published: date | None = None, captions: list[str] | None = None) -> Article:
+    article = Article(id="d", source="test", raw_text=text, title="", text=text, lead=text.split("\n")[0],
+                      language=language)
+    if published:
+        article.published = DatedValue(value=published, precision="day", confidence=1.0, basis="given")
+    if captions:
+        article.extras["captions"] = captions
+    return DateResolver()(article)
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("The vote was held on November 11, 2018 in Paris.", "en", date(2018, 11, 11)),
+    ("Le vote a eu lieu le 11 novembre 2018 à Paris.", "fr", date(2018, 11, 11)),
+    ("Die Abstimmung fand am 11. November 2018 statt.", "de", date(2018, 11, 11)),
+    ("La votación se celebró el 11 de noviembre de 2018.", "es", date(2018, 11, 11)),
+    ("Published 2018-11-11 by the agency.", "en", date(2018, 11, 11)),
+])
+def test_dates_explicit_in_several_languages(text: str, language: str, expected: date) -> None:
+    article = _resolve(text, language)
+    assert [d.value for d in article.dates if d.kind == "explicit"] == [expected]
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("The two leaders met on Sunday in Paris.", "en", date(2018, 11, 11)),  # published Tuesday 13th
+    ("Les deux dirigeants ont discuté vendredi au téléphone.", "fr", date(2018, 11, 9)),
+    ("Die beiden trafen sich gestern in Berlin.", "de", date(2018, 11, 12)),
+    ("The minister last Monday accused the government.", "en", date(2018, 11, 12)),
+])
+def test_dates_relative_resolve_against_publication(text: str, language: str, expected: date) -> None:
+    article = _resolve(text, language, published=date(2018, 11, 13))
+    assert article.dates[0].value == expected
+    assert article.event_date.value == expected
+
+
+def test_dates_part_of_month_and_month_only() -> None:
+    article = _resolve("The plane was downed in mid-September and talks resumed in October.", "en",
+                       published=date(2018, 11, 13))
+    values = {d.text: (d.value, d.precision) for d in article.dates}
+    assert values["mid-September"] == (date(2018, 9, 15), "month")
+    assert values["in October"] == (date(2018, 10, 15), "month")
+
+
+def test_dates_anniversary_estimates_publication_when_none_is_given() -> None:
+    article = _resolve("Leaders gathered on Sunday to mark the 100th anniversary of the end of World War I.", "en")
+    assert article.published.value == date(2018, 11, 11)
+    assert "estimated" in article.published.basis
+    assert article.published.confidence < 0.8
+    assert article.event_date.value == date(2018, 11, 11)
+
+
+def test_dates_caption_date_is_a_fallback_for_publication() -> None:
+    article = _resolve("The leaders met in Paris on Friday.", "en",
+                       captions=["Jane Doe, AFP | The leaders shake hands on October 2, 2015"])
+    assert article.published.value == date(2015, 10, 2)
+    assert "caption" in article.published.basis
+    assert article.event_date.value == date(2015, 10, 2)  # that Friday
+
+
+def test_dates_unknown_without_any_anchor_and_weekday_kept() -> None:
+    article = _resolve("Le Premier ministre a discuté vendredi avec le président russe.", "fr")
+    assert article.published.value is None
+    assert article.event_date.value is None
+    assert article.extras["event_weekday"] == 4
+
+
+def test_dates_ignore_false_friends_and_absurd_years() -> None:
+    found = find_expressions("We may now see four S-300 batteries. In year 0 or 9999 nothing happened.", "en")
+    assert [f.text for f in found] == []
+
+
+def test_dates_background_years_are_not_the_event_date() -> None:
+    article = _resolve("The war, which began in 2011, escalated on Friday.", "en", published=date(2015, 10, 2))
+    assert article.event_date.value == date(2015, 10, 2)
+
+
+def test_resolve_needs_a_reference_for_relative_expressions() -> None:
+    (item,) = find_expressions("They spoke yesterday.", "en")
+    assert resolve(item, None) is None
+    resolved = resolve(item, date(2020, 1, 2))
+    assert resolved is not None and resolved.value == date(2020, 1, 1)
