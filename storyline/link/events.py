@@ -1,0 +1,153 @@
+"""Online event clustering: each arriving article joins an open event or opens one.
+
+Single pass, in arrival order, river-style (``predict_one`` / ``learn_one``):
+
+* candidates: the ``max_candidates`` open events whose centroid is closest to the
+  article's embedding (one matrix product over open events, which stay few
+  because events quiet for ``window_days`` are closed and released);
+* each candidate is scored by average linkage: the mean same-event probability
+  of the article with the event's members (the most recent ``max_members``),
+  each pair scored by :func:`storyline.link.similarity.compare` (embeddings,
+  entities, places, numbers, dates), the pairs the model was trained on; the
+  best event is joined when that mean reaches ``threshold``;
+* IDs are sequential and never reused or renumbered, so the same input order
+  gives the same IDs and later articles never change earlier assignments.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from storyline.article import Article
+from storyline.link.profile import Profile, profile_of
+from storyline.link.similarity import PairEvidence, compare, pair_model, same_event_probability
+
+
+@dataclass(slots=True, kw_only=True)
+class EventState:
+    """An event as the clusterer sees it: its profile and members."""
+
+    event_id: str
+    seq: int
+    profile: Profile
+    title: str
+    article_ids: list[str] = field(default_factory=list)
+    #: Profiles of the most recent members, for average-linkage scoring.
+    members: list[Profile] = field(default_factory=list)
+    last_date: date | None = None
+    story_id: str | None = None
+    closed: bool = False
+
+
+@dataclass(slots=True, frozen=True)
+class Assignment:
+    """Where an article went and why."""
+
+    article_id: str
+    event_id: str
+    created: bool
+    probability: float
+    evidence: PairEvidence | None
+
+    def reason(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"created": self.created, "probability": round(self.probability, 3)}
+        if self.evidence is not None:
+            out |= self.evidence.to_json()
+        return out
+
+
+class OnlineEventClusterer:
+    """Assign articles to events as they arrive.
+
+    Args:
+        threshold: minimum same-event probability to join an event (default: the
+            pair model's calibrated threshold).
+        window_days: events with no article dated within this many days of the
+            newest date seen are closed to new articles.
+        max_candidates: how many nearest open events are scored in full.
+    """
+
+    def __init__(self, threshold: float | None = None, window_days: int = 30, max_candidates: int = 20,
+                 max_members: int = 30, model: dict[str, Any] | None = None) -> None:
+        self.model = model or pair_model()
+        self.threshold = threshold if threshold is not None else float(self.model["threshold"])
+        self.window_days = window_days
+        self.max_candidates = max_candidates
+        self.max_members = max_members
+        self.events: dict[str, EventState] = {}
+        self.next_seq = 1
+        self.clock: date | None = None
+
+    # -- river-style API ---------------------------------------------------------------
+    def predict_one(self, article: Article) -> Assignment:
+        """Where the article would go, without changing any state."""
+        profile = profile_of(article)
+        best: tuple[float, EventState, PairEvidence] | None = None
+        for event in self._candidates(profile):
+            scored = [(same_event_probability(evidence, self.model), evidence)
+                      for evidence in (compare(profile, member) for member in event.members)]
+            probability = sum(p for p, _ in scored) / len(scored)
+            evidence = max(scored, key=lambda item: item[0])[1]  # the closest member explains best
+            if best is None or probability > best[0]:
+                best = (probability, event, evidence)
+        if best is not None and best[0] >= self.threshold:
+            return Assignment(article.id, best[1].event_id, False, best[0], best[2])
+        event_id = self._format_id(self.next_seq)
+        if best is None:
+            return Assignment(article.id, event_id, True, 1.0, None)
+        return Assignment(article.id, event_id, True, 1.0 - best[0], best[2])
+
+    def learn_one(self, article: Article) -> Assignment:
+        """Assign the article and update the event it joins (or opens)."""
+        assignment = self.predict_one(article)
+        profile = profile_of(article)
+        article_date = profile.date
+        if assignment.created:
+            event = EventState(event_id=assignment.event_id, seq=self.next_seq, profile=copy.deepcopy(profile),
+                               title=article.title, article_ids=[article.id], members=[profile],
+                               last_date=article_date)
+            self.events[event.event_id] = event
+            self.next_seq += 1
+        else:
+            event = self.events[assignment.event_id]
+            event.profile.absorb(profile)
+            event.article_ids.append(article.id)
+            event.members = [*event.members, profile][-self.max_members:]
+            if article_date and (event.last_date is None or article_date > event.last_date):
+                event.last_date = article_date
+        if article_date and (self.clock is None or article_date > self.clock):
+            self.clock = article_date
+            self._close_quiet_events()
+        return assignment
+
+    # -- internals ---------------------------------------------------------------------
+    def open_events(self) -> list[EventState]:
+        return [e for e in self.events.values() if not e.closed]
+
+    def _candidates(self, profile: Profile) -> list[EventState]:
+        events = self.open_events()
+        if len(events) <= self.max_candidates:
+            return events
+        centroids = np.stack([e.profile.centroid for e in events])
+        scores = centroids @ profile.centroid
+        top = np.argsort(-scores, kind="stable")[: self.max_candidates]
+        return [events[i] for i in sorted(top)]
+
+    def _close_quiet_events(self) -> None:
+        if self.clock is None:
+            return
+        horizon = self.clock - timedelta(days=self.window_days)
+        for event_id in list(self.events):
+            event = self.events[event_id]
+            if event.last_date is not None and event.last_date < horizon:
+                event.closed = True
+                del self.events[event_id]  # closed events live on in the store only
+
+    @staticmethod
+    def _format_id(seq: int) -> str:
+        return f"ev-{seq:06d}"

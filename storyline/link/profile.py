@@ -1,0 +1,196 @@
+"""Profiles: what the linkers compare, for an article or for a whole event.
+
+An event is compared to a new article through the same summary an article has
+(centroid embedding, weighted entities, lead entities, dates), so one scoring
+function serves article~article (``storyline similar``) and article~event
+(clustering), and "why are these together?" has one answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from storyline.article import Article
+
+_TERM = re.compile(r"[^\W\d_]{4,}|\d+(?:[.,]\d+)?")
+MAX_TERMS = 200
+_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+(?:[.,]\d+)?)(?![\w])")
+
+
+@dataclass(slots=True, kw_only=True)
+class Profile:
+    """The comparable summary of one article or of an event's articles."""
+
+    vector_sum: np.ndarray
+    title_sum: np.ndarray
+    size: int = 1
+    entities: Counter[str] = field(default_factory=Counter)
+    types: dict[str, str] = field(default_factory=dict)
+    lead_entities: Counter[str] = field(default_factory=Counter)
+    numbers: Counter[str] = field(default_factory=Counter)
+    dates: list[date] = field(default_factory=list)
+    weekdays: Counter[int] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    #: Content-word counts (top ``MAX_TERMS``): lexical overlap within one language.
+    terms: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def language(self) -> str | None:
+        return self.languages.most_common(1)[0][0] if self.languages else None
+
+    @property
+    def centroid(self) -> np.ndarray:
+        norm = float(np.linalg.norm(self.vector_sum))
+        return self.vector_sum / norm if norm else self.vector_sum
+
+    @property
+    def title_centroid(self) -> np.ndarray:
+        norm = float(np.linalg.norm(self.title_sum))
+        return self.title_sum / norm if norm else self.title_sum
+
+    @property
+    def date(self) -> date | None:
+        """The most common event date among members (the median breaks ties)."""
+        if not self.dates:
+            return None
+        counts = Counter(self.dates)
+        top = max(counts.values())
+        candidates = sorted(d for d, c in counts.items() if c == top)
+        return candidates[len(candidates) // 2]
+
+    @property
+    def weekday(self) -> int | None:
+        return self.weekdays.most_common(1)[0][0] if self.weekdays else None
+
+    def of_type(self, kind: str) -> Counter[str]:
+        """The entity bag restricted to one type (PER, ORG, LOC)."""
+        return Counter({name: n for name, n in self.entities.items() if self.types.get(name) == kind})
+
+    def principal_people(self) -> set[str]:
+        """People the lead names and the text mentions more than once: who the event is about."""
+        share = max(1, self.size)  # an event's counts add up over its articles
+        return {name for name in self.lead_entities
+                if self.types.get(name) == "PER" and self.entities[name] >= 2 * share}
+
+    def salient(self, kind: str, k: int = 3) -> set[str]:
+        """Entities of a type that the lead names, else the most mentioned ones."""
+        lead = {name for name in self.lead_entities if self.types.get(name) == kind}
+        if lead:
+            return lead
+        ranked = [name for name, _ in self.entities.most_common() if self.types.get(name) == kind]
+        return set(ranked[:k])
+
+    def absorb(self, other: Profile) -> None:
+        """Add another profile's evidence (an article joining an event)."""
+        self.vector_sum = self.vector_sum + other.vector_sum
+        self.title_sum = self.title_sum + other.title_sum
+        self.size += other.size
+        self.entities.update(other.entities)
+        self.types.update({k: v for k, v in other.types.items() if k not in self.types})
+        self.lead_entities.update(other.lead_entities)
+        self.numbers.update(other.numbers)
+        self.dates.extend(other.dates)
+        self.weekdays.update(other.weekdays)
+        self.languages.update(other.languages)
+        self.terms = Counter(dict((self.terms + other.terms).most_common(MAX_TERMS)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "vector_sum": [round(float(x), 6) for x in self.vector_sum],
+            "title_sum": [round(float(x), 6) for x in self.title_sum],
+            "size": self.size,
+            "entities": dict(self.entities),
+            "types": self.types,
+            "lead_entities": dict(self.lead_entities),
+            "numbers": dict(self.numbers),
+            "dates": [d.isoformat() for d in self.dates],
+            "weekdays": {str(k): v for k, v in self.weekdays.items()},
+            "languages": dict(self.languages),
+            "terms": dict(self.terms),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Profile:
+        return cls(
+            vector_sum=np.asarray(data["vector_sum"], dtype=np.float32),
+            title_sum=np.asarray(data["title_sum"], dtype=np.float32),
+            size=int(data["size"]),
+            entities=Counter(data["entities"]),
+            types=dict(data["types"]),
+            lead_entities=Counter(data["lead_entities"]),
+            numbers=Counter(data.get("numbers", {})),
+            dates=[date.fromisoformat(d) for d in data["dates"]],
+            weekdays=Counter({int(k): v for k, v in data["weekdays"].items()}),
+            languages=Counter(data.get("languages", {})),
+            terms=Counter(data.get("terms", {})),
+        )
+
+
+def profile_of(article: Article) -> Profile:
+    """The profile of one enriched article."""
+    vector = article.embedding if article.embedding is not None else np.zeros(1, dtype=np.float32)
+    title_vector = article.title_embedding if article.title_embedding is not None else vector
+    weekday = article.extras.get("event_weekday")
+    return Profile(
+        vector_sum=np.asarray(vector, dtype=np.float32),
+        title_sum=np.asarray(title_vector, dtype=np.float32),
+        entities=Counter({e.canonical: e.count for e in article.entities}),
+        types={e.canonical: e.type for e in article.entities},
+        lead_entities=Counter(article.extras.get("lead_entities", [])),
+        numbers=Counter(lead_numbers(f"{article.title}\n{article.lead}")),
+        dates=[article.event_date.value] if article.event_date.value and article.event_date.precision == "day" else [],
+        weekdays=Counter([weekday]) if isinstance(weekday, int) else Counter(),
+        languages=Counter([article.language or "und"]),
+        terms=content_terms(f"{article.title}\n{article.text}"),
+    )
+
+
+def content_terms(text: str) -> Counter[str]:
+    """Counts of words of four letters or more and of numbers: the vocabulary of an event."""
+    return Counter(dict(Counter(_TERM.findall(text.lower())).most_common(MAX_TERMS)))
+
+
+def term_cosine(a: Counter[str], b: Counter[str]) -> float:
+    """Cosine of log-scaled term counts."""
+    if not a or not b:
+        return 0.0
+    shared = sum(_w(a[t]) * _w(b[t]) for t in a.keys() & b.keys())
+    norm_a = math.sqrt(sum(_w(c) ** 2 for c in a.values()))
+    norm_b = math.sqrt(sum(_w(c) ** 2 for c in b.values()))
+    return shared / (norm_a * norm_b)
+
+
+def lead_numbers(text: str) -> list[str]:
+    """Numbers that identify an event (casualties, magnitudes), not years or days of month."""
+    out = []
+    for match in _NUMBER.finditer(text):
+        raw = match.group(1).replace(",", "").replace(" ", "")
+        try:
+            value = float(raw.replace(".", "", raw.count(".") - 1) if raw.count(".") > 1 else raw)
+        except ValueError:
+            continue
+        if value.is_integer() and (1900 <= value <= 2100 or value <= 31):
+            continue
+        out.append(f"{value:g}")
+    return out
+
+
+def weighted_jaccard(a: Counter[str], b: Counter[str]) -> float:
+    """Overlap of two bags with log-damped weights, so one repeated name does not dominate."""
+    keys = set(a) | set(b)
+    if not keys:
+        return 0.0
+    num = sum(min(_w(a[k]), _w(b[k])) for k in keys)
+    den = sum(max(_w(a[k]), _w(b[k])) for k in keys)
+    return num / den if den else 0.0
+
+
+def _w(count: int) -> float:
+    return 1.0 + math.log(count) if count > 0 else 0.0

@@ -1,0 +1,80 @@
+import copy
+import pickle
+
+from storyline.article import Article
+from storyline.link.events import OnlineEventClusterer
+from storyline.link.stories import StoryLinker
+
+
+def _run(articles: list[Article]) -> dict[str, str]:
+    clusterer = OnlineEventClusterer()
+    return {a.id: clusterer.learn_one(a).event_id for a in articles}
+
+
+def _named(fixture_articles: dict[str, Article], *names: str) -> list[Article]:
+    out = []
+    for name in names:
+        article = copy.deepcopy(fixture_articles[name])
+        article.id = name
+        out.append(article)
+    return out
+
+
+def test_events_cross_lingual_versions_join_and_other_events_stay_apart(fixture_articles) -> None:
+    articles = _named(fixture_articles, "en_summit", "en_phone_call", "fr_summit", "en_quake", "de_summit")
+    events = _run(articles)
+    assert events["en_summit"] == events["fr_summit"] == events["de_summit"]
+    assert events["en_phone_call"] != events["en_summit"]
+    assert len({events["en_phone_call"], events["en_quake"], events["en_summit"]}) == 3
+
+
+def test_events_deterministic_for_the_same_order(fixture_articles) -> None:
+    names = ("en_summit", "en_phone_call", "fr_summit", "en_quake", "de_summit")
+    assert _run(_named(fixture_articles, *names)) == _run(_named(fixture_articles, *names))
+
+
+def test_events_later_articles_never_renumber(fixture_articles) -> None:
+    clusterer = OnlineEventClusterer()
+    first = {a.id: clusterer.learn_one(a).event_id for a in _named(fixture_articles, "en_summit", "en_quake")}
+    later = {a.id: clusterer.learn_one(a).event_id for a in _named(fixture_articles, "fr_summit", "en_phone_call")}
+    assert first == {"en_summit": "ev-000001", "en_quake": "ev-000002"}
+    assert later == {"fr_summit": "ev-000001", "en_phone_call": "ev-000003"}
+    assert clusterer.events["ev-000001"].article_ids == ["en_summit", "fr_summit"]
+
+
+def test_events_late_article_still_joins_its_event(fixture_articles) -> None:
+    clusterer = OnlineEventClusterer(window_days=30)
+    summit, phone, german = _named(fixture_articles, "en_summit", "en_phone_call", "de_summit")
+    phone.event_date.value = summit.event_date.value.replace(day=10)  # a week after the summit
+    clusterer.learn_one(summit)
+    clusterer.learn_one(phone)
+    assert clusterer.learn_one(german).event_id == "ev-000001"
+
+
+def test_events_quiet_events_are_closed_and_released(fixture_articles) -> None:
+    clusterer = OnlineEventClusterer(window_days=30)
+    summit, phone = _named(fixture_articles, "en_summit", "en_phone_call")  # March vs June 2023
+    clusterer.learn_one(summit)
+    clusterer.learn_one(phone)
+    assert list(clusterer.events) == ["ev-000002"]
+
+
+def test_events_predict_one_does_not_change_state_and_model_pickles(fixture_articles) -> None:
+    clusterer = OnlineEventClusterer()
+    (summit,) = _named(fixture_articles, "en_summit")
+    assignment = clusterer.predict_one(summit)
+    assert assignment.created and not clusterer.events
+    clusterer.learn_one(summit)
+    restored = pickle.loads(pickle.dumps(clusterer))
+    assert list(restored.events) == ["ev-000001"]
+
+
+def test_stories_link_events_with_the_same_principal_people(fixture_articles) -> None:
+    clusterer, linker = OnlineEventClusterer(window_days=365), StoryLinker(window_days=365)
+    stories = {}
+    for article in _named(fixture_articles, "en_summit", "en_phone_call", "en_quake"):
+        assignment = clusterer.learn_one(article)
+        stories[article.id] = linker.learn_one(clusterer.events[assignment.event_id]).story_id
+    assert stories["en_summit"] == stories["en_phone_call"]
+    assert stories["en_quake"] != stories["en_summit"]
+    assert "Emmanuel Macron" in linker.stories[stories["en_summit"]].label
