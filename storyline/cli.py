@@ -1,0 +1,215 @@
+"""The ``storyline`` command line: the main way in.
+
+Every command reads or writes one SQLite file (``--db``, default ``storyline.db``
+or ``$STORYLINE_DB``). Domain errors become one clean message and exit code 1;
+a user mistake never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import click
+
+from storyline.errors import StorylineError
+
+DB_HELP = "SQLite file to use (default: storyline.db here, or $STORYLINE_DB)."
+FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+                      help="Output as a readable table or as JSON.")
+
+
+def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--db", default=lambda: os.environ.get("STORYLINE_DB", "storyline.db"),
+                        show_default="storyline.db", help=DB_HELP)(func)
+
+
+def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into a clean message (the only place that does)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except StorylineError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def _open(db: str, *, create: bool = False):  # type: ignore[no-untyped-def]
+    from storyline.store.sqlite import SQLiteStore
+
+    return SQLiteStore(db, create=create)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="storyline")
+def main() -> None:
+    """Storyline turns scraped news articles into events, stories and timelines.
+
+    \b
+    Typical session:
+      storyline ingest ../shared/seeds          # read, clean, enrich, cluster, store
+      storyline events                          # what happened, which articles report it
+      storyline timeline --entity "Poutine"     # any spelling or language
+      storyline articles --format json          # everything extracted, with confidences
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@_db_option
+@click.option("--no-ner", is_flag=True, help="Skip spaCy NER (gazetteer only): faster, fewer entities.")
+@click.option("--max-bytes", default=20_000_000, show_default=True, help="Refuse input files larger than this.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, >3 files).")
+@FORMAT
+@_friendly
+def ingest(paths: tuple[str, ...], db: str, no_ner: bool, max_bytes: int, progress: bool | None, fmt: str) -> None:
+    """Read articles from PATHS and add them to the database.
+
+    PATHS are files, folders (read recursively) or '-' for standard input.
+    Plain text, HTML and JSONL (one article per line: id, title, text or html,
+    url, published, lang) are recognised by extension or content. Content
+    already stored is skipped; a bad file is reported and the rest goes on.
+    """
+    from storyline.pipeline import Pipeline, default_stages
+
+    pipeline = Pipeline(stages=default_stages(use_ner=not no_ner))
+    with _open(db, create=True) as store:
+        report = pipeline.ingest(paths, store, progress=progress, max_bytes=max_bytes)
+    summary = report.to_json()
+    if fmt == "json":
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"ingested {summary['ingested']}, skipped as duplicate {summary['duplicates']}, "
+                   f"failed {summary['failed']}; new events {summary['events_created']} → {db}")
+    for failure in report.failures:
+        click.echo(f"  failed: {failure.reason}", err=True)
+
+
+@main.command()
+@_db_option
+@click.option("--id", "article_id", help="Show one article.")
+@click.option("--no-text", is_flag=True, help="Leave out the cleaned text (JSON).")
+@FORMAT
+@_friendly
+def articles(db: str, article_id: str | None, no_text: bool, fmt: str) -> None:
+    """List stored articles with language, dates and entities."""
+    with _open(db) as store:
+        items = [store.get_article(article_id)] if article_id else list(store.iter_articles())
+        if fmt == "json":
+            _echo_json([a.to_json(with_text=not no_text) for a in items])
+            return
+        rows = [[a.id, a.language or "?", _date_cell(a.published.to_json()), _date_cell(a.event_date.to_json()),
+                 a.title, ", ".join(e.canonical for e in a.entities[:4])] for a in items]
+        _echo_table(["id", "lang", "published", "event date", "title", "main entities"], rows)
+
+
+@main.command()
+@_db_option
+@FORMAT
+@_friendly
+def events(db: str, fmt: str) -> None:
+    """List events: articles that report the same real-world happening."""
+    with _open(db) as store:
+        items = store.events()
+    if fmt == "json":
+        _echo_json(items)
+        return
+    rows = []
+    for ev in items:
+        why = ev["articles"][-1]["why"] if len(ev["articles"]) > 1 else {}
+        reason = ""
+        if why and not why.get("created"):
+            reason = f"p={why['probability']:.2f}; shared: " + ", ".join(why.get("shared_entities", [])[:4])
+        rows.append([ev["event_id"], ev["date"] or "undated", ev["story_id"] or "",
+                     " ".join(a["id"] for a in ev["articles"]), ev["title"], reason])
+    _echo_table(["event", "date", "story", "articles", "title", "why grouped"], rows)
+
+
+@main.command()
+@_db_option
+@FORMAT
+@_friendly
+def stories(db: str, fmt: str) -> None:
+    """List stories: chains of events about the same ongoing matter."""
+    with _open(db) as store:
+        items = store.stories()
+    if fmt == "json":
+        _echo_json(items)
+        return
+    rows = [[s["story_id"], s["label"], f"{s['first_date'] or '?'} … {s['last_date'] or '?'}",
+             " ".join(e["event_id"] for e in s["events"])] for s in items]
+    _echo_table(["story", "label", "dates", "events"], rows)
+
+
+@main.command()
+@_db_option
+@click.option("--entity", help="A person, organisation or place, in any spelling or language.")
+@click.option("--story", "story_id", help="A story id (see 'storyline stories').")
+@FORMAT
+@_friendly
+def timeline(db: str, entity: str | None, story_id: str | None, fmt: str) -> None:
+    """Dated events for an entity or a story, oldest first, with their articles."""
+    from storyline.timeline import entity_timeline, story_timeline
+
+    if bool(entity) == bool(story_id):
+        raise click.UsageError("Give exactly one of --entity NAME or --story ID.")
+    with _open(db) as store:
+        result = entity_timeline(store, entity) if entity else story_timeline(store, story_id or "")
+    if fmt == "json":
+        _echo_json(result)
+        return
+    who = result.get("entity") or result.get("story_id")
+    click.echo(f"Timeline: {who}")
+    rows = [[e["date"] or "undated", e["event_id"], e["label"], " ".join(a["id"] for a in e["articles"])]
+            for e in result["events"]]
+    _echo_table(["date", "event", "label", "articles"], rows)
+
+
+@main.command()
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@_friendly
+def export(db: str, fmt: str) -> None:
+    """One JSON line per article with its event and story ids."""
+    with _open(db) as store:
+        for row in store.export_rows():
+            click.echo(json.dumps(row, ensure_ascii=False))
+
+
+# -- output helpers ----------------------------------------------------------------------------
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _date_cell(value: dict[str, Any]) -> str:
+    if not value.get("date"):
+        return "unknown"
+    return value["date"] + ("" if value.get("confidence", 0) >= 0.8 else " (est.)")
+
+
+def _echo_table(headers: list[str], rows: Iterable[list[Any]], max_width: int = 48) -> None:
+    rows = [[_cut(str(c), max_width) for c in row] for row in rows]
+    if not rows:
+        click.echo("(nothing yet)")
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

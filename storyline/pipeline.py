@@ -1,0 +1,172 @@
+"""The pipeline: per-article stages, then the online linkers, then the store.
+
+``ingest → clean → language → entities → dates → embed → link → store``.
+Per-article stages are small callables ``Article -> Article`` that declare what
+they need and set; :func:`check_stages` verifies the order when the pipeline is
+built. A stage that cannot process one input raises :class:`Skip`; the loop
+records it and goes on.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from storyline.article import Article
+from storyline.errors import Skip, StorylineError
+from storyline.link.events import OnlineEventClusterer
+from storyline.link.profile import profile_of
+from storyline.link.stories import StoryLink, StoryLinker
+from storyline.stages.clean import clean
+from storyline.stages.dates import DateResolver
+from storyline.stages.embed import ArticleEmbedder
+from storyline.stages.entities import EntityRecognizer
+from storyline.stages.ingest import DEFAULT_MAX_BYTES, IngestFailure, iter_paths, read_source
+from storyline.stages.language import identify_language
+from storyline.store.sqlite import SQLiteStore
+
+#: Fields ingest sets before any stage runs.
+INGESTED = ("id", "source", "raw_text", "url", "outlet", "published")
+
+
+class Stage(Protocol):
+    needs: tuple[str, ...]
+    sets: tuple[str, ...]
+
+    def __call__(self, article: Article) -> Article: ...
+
+
+def stage(*, needs: tuple[str, ...], sets: tuple[str, ...]) -> Callable[[Callable[[Article], Article]], Stage]:
+    """Declare what a plain function stage needs and sets."""
+
+    def wrap(func: Callable[[Article], Article]) -> Stage:
+        func.needs = needs  # type: ignore[attr-defined]
+        func.sets = sets  # type: ignore[attr-defined]
+        return func  # type: ignore[return-value]
+
+    return wrap
+
+
+clean_stage = stage(needs=("raw_text",), sets=("title", "text", "lead"))(clean)
+language_stage = stage(needs=("text",), sets=("language",))(identify_language)
+
+
+def default_stages(*, use_ner: bool = True) -> list[Stage]:
+    return [clean_stage, language_stage, EntityRecognizer(use_ner=use_ner), DateResolver()]
+
+
+def check_stages(stages: Iterable[Stage], available: Iterable[str] = INGESTED) -> None:
+    """Fail at build time when a stage needs a field no earlier stage sets."""
+    have = set(available)
+    order = [getattr(s, "__name__", type(s).__name__) for s in stages]
+    for current in stages:
+        for needed in current.needs:
+            if needed not in have:
+                name = getattr(current, "__name__", type(current).__name__)
+                raise StorylineError("E030", stage=name, field=needed, order=" → ".join(order))
+        have.update(current.sets)
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What an ingest run did: the summary printed at its end."""
+
+    ingested: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    failures: list[IngestFailure] = field(default_factory=list)
+    events_created: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ingested": len(self.ingested),
+            "duplicates": len(self.duplicates),
+            "failed": len(self.failures),
+            "events_created": self.events_created,
+            "failures": [{"source": f.source, "line": f.line, "code": f.code, "reason": f.reason}
+                         for f in self.failures],
+        }
+
+
+class Pipeline:
+    """Enrich articles and link them into events and stories, batch by batch."""
+
+    def __init__(self, stages: list[Stage] | None = None, embedder: ArticleEmbedder | None = None,
+                 clusterer: OnlineEventClusterer | None = None, linker: StoryLinker | None = None,
+                 batch_size: int = 16) -> None:
+        self.stages = stages if stages is not None else default_stages()
+        check_stages(self.stages)
+        self.embedder = embedder or ArticleEmbedder()
+        self.clusterer = clusterer or OnlineEventClusterer()
+        self.linker = linker or StoryLinker()
+        self.batch_size = batch_size
+
+    def enrich(self, article: Article) -> Article:
+        """Run the per-article stages (raises Skip for an unusable article)."""
+        for current in self.stages:
+            article = current(article)
+        return article
+
+    def ingest(self, paths: Iterable[str], store: SQLiteStore, *, progress: bool | None = None,
+               max_bytes: int = DEFAULT_MAX_BYTES) -> IngestReport:
+        """Read, enrich, link and store everything under ``paths``."""
+        store.load_linkers(self.clusterer, self.linker)
+        report = IngestReport()
+        sources = list(iter_paths(paths))
+        show = progress if progress is not None else (len(sources) > 3 and sys.stderr.isatty())
+        batch: list[Article] = []
+        pending: set[str] = set()
+        bar = _progress(len(sources), show)
+        for item in sources:
+            for record in read_source(item, max_bytes=max_bytes):
+                if isinstance(record, IngestFailure):
+                    report.failures.append(record)
+                    continue
+                digest = record.content_hash
+                if digest in pending or store.has_content(digest):
+                    report.duplicates.append(record.source)
+                    continue
+                try:
+                    batch.append(self.enrich(record))
+                except Skip as skip:
+                    report.failures.append(IngestFailure(record.source, skip.code, skip.args[0]))
+                    continue
+                pending.add(digest)
+                if len(batch) >= self.batch_size:
+                    self._flush(batch, store, report)
+                    batch, pending = [], set()
+            bar.update(1)
+            bar.set_postfix(articles=len(report.ingested) + len(batch), failed=len(report.failures))
+        self._flush(batch, store, report)
+        bar.close()
+        return report
+
+    def _flush(self, batch: list[Article], store: SQLiteStore, report: IngestReport) -> None:
+        if not batch:
+            return
+        self.embedder.embed_many(batch)
+        items = []
+        taken: set[str] = set()
+        for article in batch:
+            article.id = store.free_id(article.id, article.content_hash)
+            if article.id in taken:
+                article.id = f"{article.id}-{article.content_hash[:8]}"
+            taken.add(article.id)
+            assignment = self.clusterer.learn_one(article)
+            event = self.clusterer.events[assignment.event_id]
+            story_link: StoryLink | None = None
+            if assignment.created:
+                story_link = self.linker.learn_one(event)
+                report.events_created += 1
+            elif event.story_id:
+                self.linker.update(event.story_id, profile_of(article))
+            items.append((article, assignment, story_link))
+            report.ingested.append(article.id)
+        store.save_batch(items, self.clusterer, self.linker)
+
+
+def _progress(total: int, show: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", disable=not show, file=sys.stderr, desc="ingest")

@@ -1,0 +1,328 @@
+"""SQLite store: one file holds articles, entities, dates, events, stories and the
+state of the online linkers, so the next ``storyline ingest`` resumes where the
+last one stopped.
+
+Writes go in one transaction per batch (articles and linker state together), in
+WAL mode, so an interrupted run leaves the file consistent and re-running the
+same command stores every article exactly once (content hash).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from storyline.article import Article, DatedValue, DateMention, Entity
+from storyline.errors import NotFoundError, StorylineError
+from storyline.link.events import Assignment, EventState, OnlineEventClusterer
+from storyline.link.profile import Profile
+from storyline.link.stories import StoryLink, StoryLinker, StoryState
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    content_hash TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL, url TEXT, outlet TEXT, title TEXT, language TEXT, language_confidence REAL,
+    published TEXT, published_json TEXT NOT NULL,
+    event_date TEXT, event_date_json TEXT NOT NULL,
+    text TEXT NOT NULL, lead TEXT NOT NULL,
+    confidence_json TEXT NOT NULL, extras_json TEXT NOT NULL,
+    embedding BLOB, title_embedding BLOB,
+    ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE IF NOT EXISTS entities (
+    article_id TEXT NOT NULL REFERENCES articles(id), text TEXT NOT NULL, canonical TEXT NOT NULL,
+    type TEXT NOT NULL, count INTEGER NOT NULL, resolved_by TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entities_canonical ON entities(canonical);
+CREATE INDEX IF NOT EXISTS entities_article ON entities(article_id);
+CREATE TABLE IF NOT EXISTS date_mentions (
+    article_id TEXT NOT NULL REFERENCES articles(id), text TEXT NOT NULL, value TEXT NOT NULL,
+    precision TEXT NOT NULL, kind TEXT NOT NULL, offset INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS date_mentions_article ON date_mentions(article_id);
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT,
+    story_id TEXT, story_reason_json TEXT, closed INTEGER NOT NULL DEFAULT 0, profile_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS event_articles (
+    article_id TEXT PRIMARY KEY REFERENCES articles(id), event_id TEXT NOT NULL REFERENCES events(event_id),
+    reason_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS event_articles_event ON event_articles(event_id);
+CREATE TABLE IF NOT EXISTS stories (
+    story_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, label TEXT NOT NULL,
+    first_date TEXT, last_date TEXT, profile_json TEXT NOT NULL
+);
+"""
+
+
+class SQLiteStore:
+    """The default store: a single SQLite file, no server."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = str(path)
+        if not create and self.path != ":memory:" and not Path(self.path).exists():
+            raise StorylineError("E012", db=self.path)
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.executescript(SCHEMA)
+            self._check_version()
+        except sqlite3.DatabaseError as exc:
+            raise StorylineError("E013", db=self.path, detail=str(exc)) from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_version(self) -> None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        elif int(row["value"]) > SCHEMA_VERSION:
+            raise StorylineError("E013", db=self.path,
+                                 detail=f"schema {row['value']} is newer than this Storyline ({SCHEMA_VERSION})")
+
+    # -- writing ---------------------------------------------------------------------------
+    def has_content(self, content_hash: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM articles WHERE content_hash=?", (content_hash,)).fetchone() is not None
+
+    def free_id(self, article_id: str, content_hash: str) -> str:
+        """The article's id, suffixed when another article already has it."""
+        if self.conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is None:
+            return article_id
+        return f"{article_id}-{content_hash[:8]}"
+
+    def save_batch(self, items: list[tuple[Article, Assignment, StoryLink | None]],
+                   clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
+        """Store articles, their assignments and the linkers' state in one transaction."""
+        if not items:
+            return
+        with self._transaction():
+            for article, assignment, story_link in items:
+                self._insert_article(article)
+                event = clusterer.events.get(assignment.event_id)
+                if event is not None and assignment.created:
+                    self.conn.execute(
+                        "INSERT INTO events (event_id, seq, title, date, story_id, story_reason_json, profile_json)"
+                        " VALUES (?,?,?,?,?,?,?)",
+                        (event.event_id, event.seq, event.title, None, event.story_id,
+                         json.dumps(story_link.reason() if story_link else None), "{}"),
+                    )
+                self.conn.execute("INSERT INTO event_articles VALUES (?,?,?)",
+                                  (article.id, assignment.event_id, json.dumps(assignment.reason())))
+            self._save_linker_state(clusterer, linker)
+
+    def _insert_article(self, article: Article) -> None:
+        embedding, title_embedding = (_blob(article.embedding), _blob(article.title_embedding))
+        extras = {k: v for k, v in article.extras.items() if _jsonable(v)}
+        self.conn.execute(
+            "INSERT INTO articles (id, content_hash, source, url, outlet, title, language, language_confidence,"
+            " published, published_json, event_date, event_date_json, text, lead, confidence_json, extras_json,"
+            " embedding, title_embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (article.id, article.content_hash, article.source, article.url, article.outlet, article.title,
+             article.language, article.language_confidence, _iso(article.published.value),
+             json.dumps(article.published.to_json()), _iso(article.event_date.value),
+             json.dumps(article.event_date.to_json()), article.text, article.lead,
+             json.dumps(article.confidence), json.dumps(extras, default=str), embedding, title_embedding),
+        )
+        self.conn.executemany(
+            "INSERT INTO entities VALUES (?,?,?,?,?,?)",
+            [(article.id, e.text, e.canonical, e.type, e.count, e.resolved_by) for e in article.entities],
+        )
+        self.conn.executemany(
+            "INSERT INTO date_mentions VALUES (?,?,?,?,?,?)",
+            [(article.id, d.text, d.value.isoformat(), d.precision, d.kind, d.offset) for d in article.dates],
+        )
+
+    def _save_linker_state(self, clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
+        open_ids = set(clusterer.events)
+        for row in self.conn.execute("SELECT event_id FROM events WHERE closed=0").fetchall():
+            if row["event_id"] not in open_ids:
+                self.conn.execute("UPDATE events SET closed=1, profile_json='{}' WHERE event_id=?",
+                                  (row["event_id"],))
+        for event in clusterer.events.values():
+            self.conn.execute("UPDATE events SET date=?, story_id=?, profile_json=? WHERE event_id=?",
+                              (_iso(event.profile.date), event.story_id, json.dumps(event.profile.to_json()),
+                               event.event_id))
+        for story in linker.stories.values():
+            self.conn.execute(
+                "INSERT INTO stories VALUES (?,?,?,?,?,?) ON CONFLICT(story_id) DO UPDATE SET label=excluded.label,"
+                " first_date=excluded.first_date, last_date=excluded.last_date, profile_json=excluded.profile_json",
+                (story.story_id, story.seq, story.label, _iso(story.first_date), _iso(story.last_date),
+                 json.dumps(story.profile.to_json())),
+            )
+        state = {"event_seq": clusterer.next_seq, "story_seq": linker.next_seq,
+                 "clock": _iso(clusterer.clock)}
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('linker_state', ?)", (json.dumps(state),))
+
+    def _transaction(self):  # type: ignore[no-untyped-def]
+        store = self
+
+        class _Tx:
+            def __enter__(self) -> None:
+                store.conn.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, exc_type: object, *rest: object) -> None:
+                store.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+        return _Tx()
+
+    # -- linker state ----------------------------------------------------------------------
+    def load_linkers(self, clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
+        """Restore open events and stories, so IDs continue and late articles still join."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key='linker_state'").fetchone()
+        if row is None:
+            return
+        state = json.loads(row["value"])
+        clusterer.next_seq = state["event_seq"]
+        linker.next_seq = state["story_seq"]
+        clusterer.clock = date.fromisoformat(state["clock"]) if state["clock"] else None
+        for ev in self.conn.execute("SELECT * FROM events WHERE closed=0 ORDER BY seq"):
+            ids = [r["article_id"] for r in self.conn.execute(
+                "SELECT article_id FROM event_articles WHERE event_id=? ORDER BY rowid", (ev["event_id"],))]
+            profile = Profile.from_json(json.loads(ev["profile_json"]))
+            clusterer.events[ev["event_id"]] = EventState(
+                event_id=ev["event_id"], seq=ev["seq"], profile=profile, title=ev["title"], article_ids=ids,
+                last_date=max(profile.dates) if profile.dates else None, story_id=ev["story_id"])
+        for st in self.conn.execute("SELECT * FROM stories ORDER BY seq"):
+            events = [r["event_id"] for r in self.conn.execute(
+                "SELECT event_id FROM events WHERE story_id=? ORDER BY seq", (st["story_id"],))]
+            linker.stories[st["story_id"]] = StoryState(
+                story_id=st["story_id"], seq=st["seq"], profile=Profile.from_json(json.loads(st["profile_json"])),
+                event_ids=events, first_date=_date(st["first_date"]), last_date=_date(st["last_date"]))
+
+    # -- reading ---------------------------------------------------------------------------
+    def count_articles(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def iter_articles(self) -> Iterator[Article]:
+        for row in self.conn.execute("SELECT * FROM articles ORDER BY seq"):
+            yield self._article(row)
+
+    def get_article(self, article_id: str) -> Article:
+        row = self.conn.execute("SELECT * FROM articles WHERE id=?", (article_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("E010", id=article_id, db=self.path)
+        return self._article(row)
+
+    def _article(self, row: sqlite3.Row) -> Article:
+        article = Article(id=row["id"], source=row["source"], raw_text="", url=row["url"], outlet=row["outlet"],
+                          title=row["title"] or "", text=row["text"], lead=row["lead"], language=row["language"],
+                          language_confidence=row["language_confidence"] or 0.0,
+                          published=_dated(json.loads(row["published_json"])),
+                          event_date=_dated(json.loads(row["event_date_json"])),
+                          confidence=json.loads(row["confidence_json"]), extras=json.loads(row["extras_json"]))
+        article.entities = [Entity(text=e["text"], canonical=e["canonical"], type=e["type"], count=e["count"],
+                                   resolved_by=e["resolved_by"])
+                            for e in self.conn.execute("SELECT * FROM entities WHERE article_id=? ORDER BY rowid",
+                                                       (row["id"],))]
+        article.dates = [DateMention(text=d["text"], value=date.fromisoformat(d["value"]), precision=d["precision"],
+                                     kind=d["kind"], offset=d["offset"])
+                         for d in self.conn.execute("SELECT * FROM date_mentions WHERE article_id=? ORDER BY rowid",
+                                                    (row["id"],))]
+        if row["embedding"] is not None:
+            article.embedding = np.frombuffer(row["embedding"], dtype=np.float32)
+        if row["title_embedding"] is not None:
+            article.title_embedding = np.frombuffer(row["title_embedding"], dtype=np.float32)
+        return article
+
+    def events(self) -> list[dict[str, Any]]:
+        """Events with their member articles, oldest id first."""
+        out = []
+        for ev in self.conn.execute("SELECT * FROM events ORDER BY seq").fetchall():
+            members = self.conn.execute(
+                "SELECT a.id, a.source, a.title, a.language, a.event_date, ea.reason_json FROM event_articles ea"
+                " JOIN articles a ON a.id = ea.article_id WHERE ea.event_id=? ORDER BY a.seq", (ev["event_id"],)
+            ).fetchall()
+            dates = sorted(m["event_date"] for m in members if m["event_date"])
+            out.append({
+                "event_id": ev["event_id"],
+                "date": ev["date"] or (dates[len(dates) // 2] if dates else None),
+                "title": ev["title"],
+                "story_id": ev["story_id"],
+                "closed": bool(ev["closed"]),
+                "articles": [{"id": m["id"], "source": m["source"], "title": m["title"], "language": m["language"],
+                              "why": json.loads(m["reason_json"])} for m in members],
+                "story_link": json.loads(ev["story_reason_json"]) if ev["story_reason_json"] else None,
+            })
+        return out
+
+    def stories(self) -> list[dict[str, Any]]:
+        events = self.events()
+        out = []
+        for st in self.conn.execute("SELECT * FROM stories ORDER BY seq").fetchall():
+            members = [e for e in events if e["story_id"] == st["story_id"]]
+            out.append({
+                "story_id": st["story_id"],
+                "label": st["label"],
+                "first_date": st["first_date"],
+                "last_date": st["last_date"],
+                "events": [{"event_id": e["event_id"], "date": e["date"], "title": e["title"],
+                            "articles": len(e["articles"])} for e in members],
+            })
+        return out
+
+    def canonical_names(self, query: str) -> list[str]:
+        """Canonical entity names matching a name as written ("Poutine" finds "Vladimir Putin")."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT canonical FROM entities WHERE lower(canonical)=lower(?) OR lower(text)=lower(?)",
+            (query, query)).fetchall()
+        return sorted(r["canonical"] for r in rows)
+
+    def event_ids_with_entity(self, canonical: str) -> set[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT ea.event_id FROM entities e JOIN event_articles ea ON ea.article_id = e.article_id"
+            " WHERE e.canonical=?", (canonical,)).fetchall()
+        return {r["event_id"] for r in rows}
+
+    def export_rows(self) -> Iterator[dict[str, Any]]:
+        for row in self.conn.execute(
+            "SELECT a.id, a.source, a.url, a.title, a.language, a.published, a.event_date, ea.event_id, ev.story_id"
+            " FROM articles a LEFT JOIN event_articles ea ON ea.article_id=a.id"
+            " LEFT JOIN events ev ON ev.event_id=ea.event_id ORDER BY a.seq"
+        ):
+            yield dict(row)
+
+
+def _blob(vector: Any) -> bytes | None:
+    return np.asarray(vector, dtype=np.float32).tobytes() if vector is not None else None
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _dated(data: dict[str, Any]) -> DatedValue:
+    return DatedValue(value=_date(data.get("date")), precision=data.get("precision", "unknown"),
+                      confidence=float(data.get("confidence", 0.0)), basis=data.get("basis", ""))
+
+
+def _jsonable(value: object) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True

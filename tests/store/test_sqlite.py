@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+
+from storyline.errors import NotFoundError, StorylineError
+from storyline.link.events import OnlineEventClusterer
+from storyline.link.stories import StoryLinker
+from storyline.pipeline import Pipeline
+from storyline.store.sqlite import SQLiteStore
+from tests.conftest import ARTICLES
+
+
+def test_store_roundtrip_keeps_every_field(tmp_path: Path, fresh_pipeline: Pipeline) -> None:
+    db = tmp_path / "s.db"
+    with SQLiteStore(db) as store:
+        fresh_pipeline.ingest([str(ARTICLES / "fr_summit.txt")], store, progress=False)
+        (article,) = list(store.iter_articles())
+    assert article.id == "fr_summit"
+    assert article.language == "fr"
+    assert article.event_date.value is not None and article.event_date.value.isoformat() == "2023-03-03"
+    assert {"Emmanuel Macron", "Olaf Scholz", "Berlin", "Ukraine"} <= {e.canonical for e in article.entities}
+    assert article.embedding is not None and article.embedding.shape == (512,)
+    assert article.dates and article.confidence["language"] > 0.5
+
+
+def test_store_resumes_linker_state_so_ids_continue(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    with SQLiteStore(db) as store:
+        Pipeline().ingest([str(ARTICLES / "en_summit.txt")], store, progress=False)
+    with SQLiteStore(db) as store:
+        report = Pipeline().ingest([str(ARTICLES / "de_summit.txt"), str(ARTICLES / "en_quake.txt")], store,
+                                   progress=False)
+        events = store.events()
+    assert report.events_created == 1
+    assert [(e["event_id"], [a["id"] for a in e["articles"]]) for e in events] == [
+        ("ev-000001", ["en_summit", "de_summit"]), ("ev-000002", ["en_quake"])]
+    clusterer, linker = OnlineEventClusterer(), StoryLinker()
+    with SQLiteStore(db) as store:
+        store.load_linkers(clusterer, linker)
+    assert clusterer.next_seq == 3 and set(clusterer.events) == {"ev-000001", "ev-000002"}
+
+
+def test_store_same_content_is_stored_once(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    copy = tmp_path / "copy_of_summit.txt"
+    copy.write_text((ARTICLES / "en_summit.txt").read_text())
+    with SQLiteStore(db) as store:
+        first = Pipeline().ingest([str(ARTICLES / "en_summit.txt")], store, progress=False)
+        second = Pipeline().ingest([str(ARTICLES / "en_summit.txt"), str(copy)], store, progress=False)
+        assert store.count_articles() == 1
+    assert len(first.ingested) == 1 and len(second.duplicates) == 2
+
+
+def test_store_errors_are_clear(tmp_path: Path) -> None:
+    with pytest.raises(StorylineError, match="storyline ingest"):
+        SQLiteStore(tmp_path / "missing.db", create=False)
+    not_db = tmp_path / "notes.db"
+    not_db.write_text("this is not sqlite " * 100)
+    with pytest.raises(StorylineError, match="not a Storyline database"):
+        SQLiteStore(not_db)
+    with SQLiteStore(tmp_path / "empty.db") as store, pytest.raises(NotFoundError):
+        store.get_article("nope")
