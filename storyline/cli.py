@@ -102,12 +102,11 @@ def articles(db: str, article_id: str | None, no_text: bool, fmt: str) -> None:
     """List stored articles with language, dates and entities."""
     with _open(db) as store:
         items = [store.get_article(article_id)] if article_id else list(store.iter_articles())
-        if fmt == "json":
-            _echo_json([a.to_json(with_text=not no_text) for a in items])
-            return
-        rows = [[a.id, a.language or "?", _date_cell(a.published.to_json()), _date_cell(a.event_date.to_json()),
-                 a.title, ", ".join(e.canonical for e in a.entities[:4])] for a in items]
-        _echo_table(["id", "lang", "published", "event date", "title", "main entities"], rows)
+        _emit(fmt, [a.to_json(with_text=not no_text) for a in items],
+              ["id", "lang", "published", "event date", "title", "main entities"],
+              lambda: [[a.id, a.language or "?", _date_cell(a.published.to_json()),
+                        _date_cell(a.event_date.to_json()), a.title, ", ".join(e.canonical for e in a.entities[:4])]
+                       for a in items])
 
 
 @main.command()
@@ -118,18 +117,9 @@ def events(db: str, fmt: str) -> None:
     """List events: articles that report the same real-world happening."""
     with _open(db) as store:
         items = store.events()
-    if fmt == "json":
-        _echo_json(items)
-        return
-    rows = []
-    for ev in items:
-        why = ev["articles"][-1]["why"] if len(ev["articles"]) > 1 else {}
-        reason = ""
-        if why and not why.get("created"):
-            reason = f"p={why['probability']:.2f}; shared: " + ", ".join(why.get("shared_entities", [])[:4])
-        rows.append([ev["event_id"], ev["date"] or "undated", ev["story_id"] or "",
-                     " ".join(a["id"] for a in ev["articles"]), ev["title"], reason])
-    _echo_table(["event", "date", "story", "articles", "title", "why grouped"], rows)
+    _emit(fmt, items, ["event", "date", "story", "articles", "title", "why grouped"],
+          lambda: [[ev["event_id"], ev["date"] or "undated", ev["story_id"] or "",
+                    " ".join(a["id"] for a in ev["articles"]), ev["title"], _why_grouped(ev)] for ev in items])
 
 
 @main.command()
@@ -140,12 +130,9 @@ def stories(db: str, fmt: str) -> None:
     """List stories: chains of events about the same ongoing matter."""
     with _open(db) as store:
         items = store.stories()
-    if fmt == "json":
-        _echo_json(items)
-        return
-    rows = [[s["story_id"], s["label"], f"{s['first_date'] or '?'} … {s['last_date'] or '?'}",
-             " ".join(e["event_id"] for e in s["events"])] for s in items]
-    _echo_table(["story", "label", "dates", "events"], rows)
+    _emit(fmt, items, ["story", "label", "dates", "events"],
+          lambda: [[s["story_id"], s["label"], f"{s['first_date'] or '?'} … {s['last_date'] or '?'}",
+                    " ".join(e["event_id"] for e in s["events"])] for s in items])
 
 
 @main.command()
@@ -184,6 +171,22 @@ def export(db: str, fmt: str) -> None:
 
 
 # -- output helpers ----------------------------------------------------------------------------
+def _emit(fmt: str, data: Any, headers: list[str], rows: Callable[[], list[list[Any]]]) -> None:
+    """JSON as is, or a table built from ``rows``."""
+    if fmt == "json":
+        _echo_json(data)
+    else:
+        _echo_table(headers, rows())
+
+
+def _why_grouped(event: dict[str, Any]) -> str:
+    """The last joining article's reason, in one line."""
+    why = event["articles"][-1]["why"] if len(event["articles"]) > 1 else {}
+    if not why or why.get("created"):
+        return ""
+    return f"p={why['probability']:.2f}; shared: " + ", ".join(why.get("shared_entities", [])[:4])
+
+
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 

@@ -164,14 +164,14 @@ def find_expressions(text: str, language: str | None, *, in_caption: bool = Fals
             add(m, _Found(m.group(0), m.start(), "anniversary", _shift_years(anchor, 100), "day"))
     for m in _ISO.finditer(text):
         add(m, _Found(m.group(0), m.start(), "explicit",
-                      _safe_date(int(m["y"]), int(m["m"]), int(m["d"])), "day"))
+                      safe_date(int(m["y"]), int(m["m"]), int(m["d"])), "day"))
     for m in _NUMERIC.finditer(text):
         a, b, y = int(m["a"]), int(m["b"]), int(m["y"])
         day_first = lang != "en" or a > 12
         d, mo = (a, b) if day_first else (b, a)
         if lang == "en" and a <= 12 and b <= 12:
             continue  # 03/04/2018 is ambiguous in English
-        value = _safe_date(y, mo, d)
+        value = safe_date(y, mo, d)
         if value:
             add(m, _Found(m.group(0), m.start(), "explicit", value, "day"))
     day_suffix = r"(?:st|nd|rd|th|er|e|\.|º)?"
@@ -196,7 +196,7 @@ def find_expressions(text: str, language: str | None, *, in_caption: bool = Fals
             if day is not None and not 1 <= day <= 31:
                 continue
             if year:
-                value = _safe_date(year, month, day or 1)
+                value = safe_date(year, month, day or 1)
                 if value:
                     add(m, _Found(m.group(0), m.start(), "explicit", value, "day" if day else "month"))
             elif day:
@@ -233,7 +233,7 @@ def find_expressions(text: str, language: str | None, *, in_caption: bool = Fals
             n = (int(n_raw) if n_raw.isdigit() else _NUMBER_WORDS.get(n_raw.lower(), 1)) if n_raw else 1
             add(m, _Found(m.group(0), m.start(), "relative", unit=unit, amount=sign * n))
     for m in _YEAR_CONTEXT.finditer(text):
-        add(m, _Found(m.group(0), m.start(), "year", _safe_date(int(m["y"]), 1, 1), "year"))
+        add(m, _Found(m.group(0), m.start(), "year", safe_date(int(m["y"]), 1, 1), "year"))
     found.sort(key=lambda f: f.offset)
     return found
 
@@ -265,7 +265,7 @@ def resolve(item: _Found, reference: date | None) -> DateMention | None:
             month_index = reference.year * 12 + reference.month - 1 + item.amount
             value, precision = date(month_index // 12, month_index % 12 + 1, 15), "month"
         elif item.unit == "year":
-            value, precision = _safe_date(reference.year + item.amount, 7, 1), "year"
+            value, precision = safe_date(reference.year + item.amount, 7, 1), "year"
     if value is None:
         return None
     return DateMention(text=item.text, value=value, precision=precision, kind=item.kind, offset=item.offset)
@@ -351,20 +351,21 @@ def _anchor(phrase: str) -> date | None:
 
 
 def _shift_years(anchor: date, years: int) -> date:
-    return _safe_date(anchor.year + years, anchor.month, anchor.day) or date(anchor.year + years, anchor.month, 28)
+    return safe_date(anchor.year + years, anchor.month, anchor.day) or date(anchor.year + years, anchor.month, 28)
 
 
 def _closest_past(reference: date, month: int, day: int) -> date | None:
     """The most recent (month, day) on or before the reference, allowing a week ahead."""
     for year in (reference.year + 1, reference.year, reference.year - 1):
-        candidate = _safe_date(year, month, day)
+        candidate = safe_date(year, month, day)
         if candidate and candidate <= reference + timedelta(days=7):
             return candidate
     return None
 
 
-def _safe_date(year: int, month: int, day: int) -> date | None:
-    if not 1000 <= year <= 2200:
+def safe_date(year: int, month: int, day: int) -> date | None:
+    """A calendar date, or None for impossible days and absurd years (year 0, 9999)."""
+    if not 1800 <= year <= 2200:
         return None
     try:
         return date(year, month, day)

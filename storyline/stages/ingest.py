@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 from storyline.article import Article, DatedValue, content_hash
 from storyline.errors import Skip
+from storyline.stages.dates import safe_date
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -238,9 +239,4 @@ def _parse_iso_date(value: object) -> date | None:
     if not match:
         return None
     year, month, day = (int(g) for g in match.groups())
-    if not 1800 <= year <= 2200:
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+    return safe_date(year, month, day)
