@@ -90,17 +90,25 @@ class IngestReport:
 
 
 class Pipeline:
-    """Enrich articles and link them into events and stories, batch by batch."""
+    """Enrich articles and link them into events and stories.
+
+    Articles are enriched as they are read and linked in time order within a window
+    of ``order_window`` articles: a folder or a backfill arrives in file order, not
+    in the order things happened, and the clusterer closes events by event date.
+    Within a window the order is by event date (undated articles last, each group
+    in arrival order), so the same input always gives the same IDs.
+    """
 
     def __init__(self, stages: list[Stage] | None = None, embedder: ArticleEmbedder | None = None,
                  clusterer: OnlineEventClusterer | None = None, linker: StoryLinker | None = None,
-                 batch_size: int = 16) -> None:
+                 batch_size: int = 16, order_window: int = 1000) -> None:
         self.stages = stages if stages is not None else default_stages()
         check_stages(self.stages)
         self.embedder = embedder or ArticleEmbedder()
         self.clusterer = clusterer or OnlineEventClusterer()
         self.linker = linker or StoryLinker()
         self.batch_size = batch_size
+        self.order_window = order_window
 
     def enrich(self, article: Article) -> Article:
         """Run the per-article stages (raises Skip for an unusable article)."""
@@ -133,7 +141,7 @@ class Pipeline:
                     report.failures.append(IngestFailure(record.source, skip.code, skip.args[0]))
                     continue
                 pending.add(digest)
-                if len(batch) >= self.batch_size:
+                if len(batch) >= self.order_window:
                     self._flush(batch, store, report)
                     batch, pending = [], set()
             bar.update(1)
@@ -142,10 +150,15 @@ class Pipeline:
         bar.close()
         return report
 
-    def _flush(self, batch: list[Article], store: SQLiteStore, report: IngestReport) -> None:
-        if not batch:
-            return
-        self.embedder.embed_many(batch)
+    def _flush(self, window: list[Article], store: SQLiteStore, report: IngestReport) -> None:
+        """Embed, order by event date, link and store a window of enriched articles."""
+        for start in range(0, len(window), self.batch_size):
+            self.embedder.embed_many(window[start:start + self.batch_size])
+        ordered = sorted(window, key=_time_key)
+        for start in range(0, len(ordered), self.batch_size):
+            self._link_and_store(ordered[start:start + self.batch_size], store, report)
+
+    def _link_and_store(self, batch: list[Article], store: SQLiteStore, report: IngestReport) -> None:
         items = []
         taken: set[str] = set()
         for article in batch:
@@ -161,9 +174,15 @@ class Pipeline:
                 report.events_created += 1
             elif event.story_id:
                 self.linker.update(event.story_id, profile_of(article))
-            items.append((article, assignment, story_link))
+            items.append((article, assignment, event, story_link))
             report.ingested.append(article.id)
         store.save_batch(items, self.clusterer, self.linker)
+
+
+def _time_key(article: Article) -> tuple[int, str]:
+    """Dated articles first, by event date; sorted() keeps arrival order among equals."""
+    when = article.event_date.value or article.published.value
+    return (0, when.isoformat()) if when else (1, "")
 
 
 def _progress(total: int, show: bool) -> Any:

@@ -21,7 +21,7 @@ import numpy as np
 from storyline.article import Article, DatedValue, DateMention, Entity
 from storyline.errors import NotFoundError, StorylineError
 from storyline.link.events import Assignment, EventState, OnlineEventClusterer
-from storyline.link.profile import Profile
+from storyline.link.profile import Profile, profile_of
 from storyline.link.stories import StoryLink, StoryLinker, StoryState
 
 SCHEMA_VERSION = 1
@@ -111,16 +111,19 @@ class SQLiteStore:
             return article_id
         return f"{article_id}-{content_hash[:8]}"
 
-    def save_batch(self, items: list[tuple[Article, Assignment, StoryLink | None]],
+    def save_batch(self, items: list[tuple[Article, Assignment, EventState, StoryLink | None]],
                    clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
-        """Store articles, their assignments and the linkers' state in one transaction."""
+        """Store articles, their assignments and the linkers' state in one transaction.
+
+        Each item carries its event object, which may already be closed (and gone from
+        the clusterer) when a later article in the same batch moved the clock on.
+        """
         if not items:
             return
         with self._transaction():
-            for article, assignment, story_link in items:
+            for article, assignment, event, story_link in items:
                 self._insert_article(article)
-                event = clusterer.events.get(assignment.event_id)
-                if event is not None and assignment.created:
+                if assignment.created:
                     self.conn.execute(
                         "INSERT INTO events (event_id, seq, title, date, story_id, story_reason_json, profile_json)"
                         " VALUES (?,?,?,?,?,?,?)",
@@ -129,6 +132,9 @@ class SQLiteStore:
                     )
                 self.conn.execute("INSERT INTO event_articles VALUES (?,?,?)",
                                   (article.id, assignment.event_id, json.dumps(assignment.reason())))
+            for event in {id(e): e for _, _, e, _ in items}.values():
+                self.conn.execute("UPDATE events SET date=?, story_id=? WHERE event_id=?",
+                                  (_iso(event.profile.date), event.story_id, event.event_id))
             self._save_linker_state(clusterer, linker)
 
     def _insert_article(self, article: Article) -> None:
@@ -160,9 +166,8 @@ class SQLiteStore:
                 self.conn.execute("UPDATE events SET closed=1, profile_json='{}' WHERE event_id=?",
                                   (row["event_id"],))
         for event in clusterer.events.values():
-            self.conn.execute("UPDATE events SET date=?, story_id=?, profile_json=? WHERE event_id=?",
-                              (_iso(event.profile.date), event.story_id, json.dumps(event.profile.to_json()),
-                               event.event_id))
+            self.conn.execute("UPDATE events SET profile_json=? WHERE event_id=?",
+                              (json.dumps(event.profile.to_json()), event.event_id))
         for story in linker.stories.values():
             self.conn.execute(
                 "INSERT INTO stories VALUES (?,?,?,?,?,?) ON CONFLICT(story_id) DO UPDATE SET label=excluded.label,"
@@ -200,9 +205,10 @@ class SQLiteStore:
             ids = [r["article_id"] for r in self.conn.execute(
                 "SELECT article_id FROM event_articles WHERE event_id=? ORDER BY rowid", (ev["event_id"],))]
             profile = Profile.from_json(json.loads(ev["profile_json"]))
+            members = [profile_of(self.get_article(i)) for i in ids[-clusterer.max_members:]]
             clusterer.events[ev["event_id"]] = EventState(
                 event_id=ev["event_id"], seq=ev["seq"], profile=profile, title=ev["title"], article_ids=ids,
-                last_date=max(profile.dates) if profile.dates else None, story_id=ev["story_id"])
+                members=members, last_date=max(profile.dates) if profile.dates else None, story_id=ev["story_id"])
         for st in self.conn.execute("SELECT * FROM stories ORDER BY seq"):
             events = [r["event_id"] for r in self.conn.execute(
                 "SELECT event_id FROM events WHERE story_id=? ORDER BY seq", (st["story_id"],))]
