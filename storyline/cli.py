@@ -197,7 +197,7 @@ def _date_cell(value: dict[str, Any]) -> str:
     return value["date"] + ("" if value.get("confidence", 0) >= 0.8 else " (est.)")
 
 
-def _echo_table(headers: list[str], rows: Iterable[list[Any]], max_width: int = 48) -> None:
+def _echo_table(headers: list[str], rows: Iterable[list[Any]], max_width: int = 66) -> None:
     rows = [[_cut(str(c), max_width) for c in row] for row in rows]
     if not rows:
         click.echo("(nothing yet)")

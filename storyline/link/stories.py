@@ -31,7 +31,8 @@ class StoryState:
     @property
     def label(self) -> str:
         """Its principal people and main place, e.g. "Benjamin Netanyahu, Vladimir Putin · Syria"."""
-        people = [n for n, _ in self.profile.of_type("PER").most_common(2)]
+        principal = self.profile.salient("PER")
+        people = sorted(principal, key=lambda n: -self.profile.entities[n])[:2]
         places = [n for n, _ in self.profile.of_type("LOC").most_common(1)]
         subject = ", ".join(sorted(people)) or ", ".join(n for n, _ in self.profile.entities.most_common(2))
         return f"{subject} · {places[0]}" if places else subject or self.story_id
