@@ -91,6 +91,16 @@ class Article:
         """Hash of the raw content: the same article ingested twice is stored once."""
         return content_hash(self.raw_text)
 
+    @property
+    def full_text(self) -> str:
+        """Title and text as the enrichment stages read them (offsets refer to this)."""
+        return f"{self.title}\n\n{self.text}"
+
+    @property
+    def head_end(self) -> int:
+        """Offset in :attr:`full_text` where the title and lead end: where news says what happened."""
+        return len(self.title) + 2 + len("\n\n".join(self.lead.split("\n")))
+
     def entities_of(self, *types: str) -> set[str]:
         """Canonical names of this article's entities of the given types (all if none)."""
         return {e.canonical for e in self.entities if not types or e.type in types}

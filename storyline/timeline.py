@@ -30,9 +30,10 @@ def entity_timeline(store: SQLiteStore, name: str) -> dict[str, Any]:
     event_ids: set[str] = set()
     for each in canonical:
         event_ids |= store.event_ids_with_entity(each)
-    events = [e for e in store.events() if e["event_id"] in event_ids]
+    all_events = store.events()
+    events = [e for e in all_events if e["event_id"] in event_ids]
     return {"entity": canonical[0] if len(canonical) == 1 else canonical, "query": name,
-            "events": order_events(events, store.events())}
+            "events": order_events(events, all_events)}
 
 
 def story_timeline(store: SQLiteStore, story_id: str) -> dict[str, Any]:

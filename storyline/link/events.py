@@ -41,7 +41,6 @@ class EventState:
     members: list[Profile] = field(default_factory=list)
     last_date: date | None = None
     story_id: str | None = None
-    closed: bool = False
 
 
 @dataclass(slots=True, frozen=True)
@@ -126,11 +125,8 @@ class OnlineEventClusterer:
         return assignment
 
     # -- internals ---------------------------------------------------------------------
-    def open_events(self) -> list[EventState]:
-        return [e for e in self.events.values() if not e.closed]
-
     def _candidates(self, profile: Profile) -> list[EventState]:
-        events = self.open_events()
+        events = list(self.events.values())  # open events only: closed ones are released
         if len(events) <= self.max_candidates:
             return events
         centroids = np.stack([e.profile.centroid for e in events])
@@ -142,10 +138,8 @@ class OnlineEventClusterer:
         if self.clock is None:
             return
         horizon = self.clock - timedelta(days=self.window_days)
-        for event_id in list(self.events):
-            event = self.events[event_id]
+        for event_id, event in list(self.events.items()):
             if event.last_date is not None and event.last_date < horizon:
-                event.closed = True
                 del self.events[event_id]  # closed events live on in the store only
 
     @staticmethod

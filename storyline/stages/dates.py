@@ -278,17 +278,15 @@ class DateResolver:
     sets = ("dates", "published", "event_date")
 
     def __call__(self, article: Article) -> Article:
-        head = f"{article.title}\n\n{article.lead}"
-        body = f"{article.title}\n\n{article.text}"
-        found = find_expressions(body, article.language)
+        found = find_expressions(article.full_text, article.language)
         captions = [f for c in article.extras.get("captions", []) for f in
                     find_expressions(c, article.language, in_caption=True)]
         if article.published.value is None:
             article.published = estimate_publication(found, captions)
         reference = article.published.value
         article.dates = [m for m in (resolve(f, reference) for f in found) if m is not None]
-        article.event_date = pick_event_date(article.dates, found, len(head), article.published)
-        weekday = next((f.weekday for f in found if f.kind == "weekday" and f.offset < len(head)), None)
+        article.event_date = pick_event_date(article.dates, article.head_end, article.published)
+        weekday = next((f.weekday for f in found if f.kind == "weekday" and f.offset < article.head_end), None)
         if weekday is not None:
             article.extras["event_weekday"] = weekday
         article.confidence["published"] = article.published.confidence
@@ -317,8 +315,7 @@ def estimate_publication(found: list[_Found], captions: list[_Found]) -> DatedVa
     return DatedValue(basis="no date in text")
 
 
-def pick_event_date(mentions: list[DateMention], found: list[_Found], head_end: int,
-                    published: DatedValue) -> DatedValue:
+def pick_event_date(mentions: list[DateMention], head_end: int, published: DatedValue) -> DatedValue:
     """The first day-precise date in the title or lead, else the publication date."""
     reference = published.value
     for mention in mentions:

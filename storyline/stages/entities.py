@@ -234,15 +234,13 @@ class EntityRecognizer:
                 self.registry.add(canonical)
 
     def __call__(self, article: Article) -> Article:
-        text = f"{article.title}\n\n{article.text}"
-        head_end = len(article.title) + 2 + len("\n\n".join(article.lead.split("\n")))
-        mentions = self._mentions(text, article.language)
+        mentions = self._mentions(article.full_text, article.language)
         article.entities, canonical_at = self._resolve(mentions)
         if self.use_ner and load_ner(article.language or "") is not None:
             for entity in article.entities:
                 if entity.resolved_by != "alias table":
                     self.known.learn(entity)
-        article.extras["lead_entities"] = sorted({c for start, c in canonical_at if start < head_end})
+        article.extras["lead_entities"] = sorted({c for start, c in canonical_at if start < article.head_end})
         return article
 
     def _mentions(self, text: str, language: str | None) -> list[tuple[int, str, EntityType | None]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -179,17 +180,15 @@ class SQLiteStore:
                  "clock": _iso(clusterer.clock)}
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('linker_state', ?)", (json.dumps(state),))
 
-    def _transaction(self):  # type: ignore[no-untyped-def]
-        store = self
-
-        class _Tx:
-            def __enter__(self) -> None:
-                store.conn.execute("BEGIN IMMEDIATE")
-
-            def __exit__(self, exc_type: object, *rest: object) -> None:
-                store.conn.execute("ROLLBACK" if exc_type else "COMMIT")
-
-        return _Tx()
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     # -- linker state ----------------------------------------------------------------------
     def load_linkers(self, clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
