@@ -170,6 +170,57 @@ def export(db: str, fmt: str) -> None:
             click.echo(json.dumps(row, ensure_ascii=False))
 
 
+@main.group(name="eval")
+def eval_group() -> None:
+    """Measure quality on gold data (see ../shared/data/README.md)."""
+
+
+@eval_group.command(name="clustering")
+@click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Gold JSONL: id, lang, date (may be null), title, text, and a gold label.")
+@click.option("--label", default="cluster", show_default=True, help="Field holding the gold event.")
+@click.option("--ignore-dates", is_flag=True, help="Hide the given dates: measure on content alone.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@FORMAT
+@_friendly
+def eval_clustering(data_path: str, label: str, ignore_dates: bool, progress: bool | None, fmt: str) -> None:
+    """BCubed and pairwise P/R/F1 of online event clustering, per language and in total.
+
+    Articles are fed in date order when every article has a given date, else in
+    file order, to a fresh clusterer with the shipped pair model.
+    """
+    from tqdm import tqdm
+
+    from storyline.evaluate import enrich_all, evaluate_clustering, load_gold
+    from storyline.pipeline import Pipeline
+
+    try:
+        articles = load_gold(data_path, label, keep_dates=not ignore_dates)
+    except (ValueError, KeyError) as exc:
+        raise click.ClickException(
+            f"{data_path} is not gold JSONL ({exc}); see 'storyline eval clustering -h'.") from None
+    if any(a.extras["gold"] is None for a in articles):
+        raise click.ClickException(f"Some lines of {data_path} have no {label!r} field; pass --label.")
+    pipeline = Pipeline()
+    show = progress if progress is not None else sys.stderr.isatty()
+    with tqdm(total=len(articles), unit="article", desc="enrich", disable=not show, file=sys.stderr) as bar:
+        enriched = enrich_all(articles, pipeline, progress=bar.update)
+    report = evaluate_clustering(enriched, pipeline.clusterer)
+    if fmt == "json":
+        _echo_json(report)
+        return
+    click.echo(f"{report['articles']} articles, {report['gold_events']} gold events, "
+               f"{report['predicted_events']} predicted; clustering {report['articles_per_second']} articles/s")
+    rows = [["total", report["articles"], *_scores(report["total"])]]
+    rows += [[lang, r["articles"], *_scores(r)] for lang, r in report["by_language"].items()]
+    _echo_table(["language", "articles", "BCubed P", "BCubed R", "BCubed F1", "pairwise P", "pairwise R",
+                 "pairwise F1"], rows)
+
+
+def _scores(result: dict[str, Any]) -> list[str]:
+    return [f"{result[kind][m]:.3f}" for kind in ("bcubed", "pairwise") for m in ("precision", "recall", "f1")]
+
+
 # -- output helpers ----------------------------------------------------------------------------
 def _emit(fmt: str, data: Any, headers: list[str], rows: Callable[[], list[list[Any]]]) -> None:
     """JSON as is, or a table built from ``rows``."""

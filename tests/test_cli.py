@@ -92,3 +92,27 @@ def test_cli_help_teaches() -> None:
     assert "storyline ingest" in result.output and "timeline" in result.output
     ingest_help = CliRunner().invoke(main, ["ingest", "--help"])
     assert "JSONL" in ingest_help.output and "standard input" in ingest_help.output
+
+
+def test_cli_eval_clustering_on_a_small_gold_file(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    lines = []
+    for name, cluster, lang in [("en_summit", "summit", "en"), ("fr_summit", "summit", "fr"),
+                                ("de_summit", "summit", "de"), ("en_quake", "quake", "en")]:
+        text = (ARTICLES / f"{name}.txt").read_text()
+        lines.append(json.dumps({"id": name, "lang": lang, "date": None, "title": "", "text": text,
+                                 "cluster": cluster}))
+    gold.write_text("\n".join(lines) + "\n")
+    report = _json(["eval", "clustering", "--data", str(gold), "--format", "json"])
+    assert report["articles"] == 4 and report["gold_events"] == 2
+    assert report["total"]["bcubed"]["f1"] == 1.0
+    assert set(report["by_language"]) == {"en", "fr", "de"}
+    table = CliRunner().invoke(main, ["eval", "clustering", "--data", str(gold)])
+    assert "BCubed F1" in table.stdout and "total" in table.stdout
+
+
+def test_cli_eval_clustering_needs_the_gold_label(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "a", "text": "Some text here."}) + "\n")
+    result = CliRunner().invoke(main, ["eval", "clustering", "--data", str(gold)])
+    assert result.exit_code == 1 and "--label" in result.output
