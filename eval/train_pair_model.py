@@ -39,8 +39,9 @@ CACHE = ROOT / ".cache"
 
 
 def enriched(path: Path, label: str = "cluster", keep_dates: bool = True):
-    """Enriched articles of a gold file, cached by content (enrichment takes minutes)."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    """Enriched articles of a gold file, cached by data and code (enrichment takes minutes)."""
+    code = b"".join(p.read_bytes() for p in sorted((ROOT / "storyline").rglob("*.py")))
+    digest = hashlib.sha256(path.read_bytes() + code).hexdigest()[:16]
     cache = CACHE / f"{path.stem}-{label}-{keep_dates}-{digest}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())

@@ -106,6 +106,8 @@ def clean(article: Article) -> Article:
         if reason in {"paywall", "tail"}:
             after_paywall = True
     title, body = _split_title(kept, article.extras.get("given_title"))
+    if not body and title and kept:
+        body = [title]  # a one-line article (a brief, a wire flash) is still news
     if not body:
         raise Skip("E006", path=article.source)
     article.title = title

@@ -58,6 +58,13 @@ def test_clean_cuts_page_furniture_after_a_paywall_marker() -> None:
     assert article.text.count("Paragraph") == 8
 
 
+def test_clean_keeps_a_one_line_article_whose_line_is_its_title() -> None:
+    article = make_article("Police say a climber who watched his brother fall is devastated.")
+    article.extras["given_title"] = "Police say a climber who watched his brother fall is devastated."
+    cleaned = clean(article)
+    assert cleaned.text == cleaned.title == "Police say a climber who watched his brother fall is devastated."
+
+
 def test_clean_raises_skip_when_nothing_is_left() -> None:
     with pytest.raises(Skip):
         clean(make_article("Skip to main content\nRead more\n12\n"))
