@@ -40,8 +40,9 @@ def _event_of(db: Path) -> dict[str, str]:
 
 
 KNOWN_GAP = ("003 (a cancelled 2016 visit) states no year and shares its actors and places with the 2018 Paris "
-             "meeting; the pair model trained on ECB+ and MEANTIME scores it 0.60-0.66 against the meeting's "
-             "articles, at the 0.60 threshold. Telling them apart needs event-type semantics we do not have yet.")
+             "meeting; the pair model trained on ECB+ and MEANTIME scores it above the clustering threshold "
+             "against the meeting's articles (README, 'Known gap'). Telling them apart needs event-type "
+             "semantics the features do not capture yet.")
 
 
 def test_seeds_events(seeds_db: Path) -> None:
