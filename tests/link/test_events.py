@@ -79,3 +79,16 @@ def test_stories_link_events_with_the_same_principal_people(fixture_articles) ->
     assert stories["en_summit"] == stories["en_phone_call"]
     assert stories["en_quake"] != stories["en_summit"]
     assert "Emmanuel Macron" in linker.stories[stories["en_summit"]].label
+
+
+def test_events_single_linkage_scores_by_the_best_member_average_by_the_mean(fixture_articles) -> None:
+    summit, french, phone = _named(fixture_articles, "en_summit", "fr_summit", "en_phone_call")
+    phone.event_date.value = summit.event_date.value  # same day, so no date veto: only content decides
+    phone.extras.pop("event_weekday", None)
+    scores = {}
+    for linkage in ("single", "average"):
+        clusterer = OnlineEventClusterer(linkage=linkage, threshold=0.0)  # threshold 0: everything joins
+        clusterer.learn_one(summit)
+        clusterer.learn_one(phone)  # forced into the summit's event
+        scores[linkage] = clusterer.predict_one(french).probability
+    assert scores["single"] > scores["average"]  # the French summit matches one member well, not both
