@@ -79,13 +79,15 @@ class Profile:
         return {name for name in self.lead_entities
                 if self.types.get(name) == "PER" and self.entities[name] >= 2 * share}
 
-    def salient(self, kind: str, k: int = 3) -> set[str]:
-        """Entities of a type that the lead names, else the most mentioned ones."""
+    def salient(self, kind: str, k: int = 2) -> set[str]:
+        """Entities of a type that the lead names, and the ``k`` most mentioned: who it is about.
+
+        A lead can leave out someone the article is about ("Putin cancels his visit to
+        France" names Hollande five times below), so the most mentioned count too.
+        """
         lead = {name for name in self.lead_entities if self.types.get(name) == kind}
-        if lead:
-            return lead
-        ranked = [name for name, _ in self.entities.most_common() if self.types.get(name) == kind]
-        return set(ranked[:k])
+        ranked = [name for name, _ in self.of_type(kind).most_common(k)]
+        return lead | set(ranked)
 
     def absorb(self, other: Profile) -> None:
         """Add another profile's evidence (an article joining an event)."""

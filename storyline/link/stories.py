@@ -72,7 +72,7 @@ class StoryLinker:
         for story in self.stories.values():
             if not self._in_window(story, event.profile.date):
                 continue
-            shared = sorted(people & story.profile.salient("PER", k=4))
+            shared = sorted(people & story.profile.salient("PER"))
             if not shared:
                 continue
             cosine = float(np.dot(event.profile.centroid, story.profile.centroid))
