@@ -39,32 +39,17 @@ def _event_of(db: Path) -> dict[str, str]:
     return {k: v["event_id"] for k, v in by_id.items()}
 
 
-KNOWN_GAP = ("003 (a cancelled 2016 visit) states no year and shares its actors and places with the 2018 Paris "
-             "meeting; the pair model trained on ECB+ and MEANTIME scores it above the clustering threshold "
-             "against the meeting's articles (README, 'Known gap'). Telling them apart needs event-type "
-             "semantics the features do not capture yet.")
-
-
 def test_seeds_events(seeds_db: Path) -> None:
     event = _event_of(seeds_db)
     assert event["000"] == event["001"]
-    assert len({event["000"], event["002"], event["004"]}) == 3
-
-
-@pytest.mark.xfail(strict=True, reason=KNOWN_GAP)
-def test_seeds_cancelled_visit_is_its_own_event(seeds_db: Path) -> None:
-    event = _event_of(seeds_db)
-    assert event["003"] not in {event["000"], event["002"], event["004"]}
-    export = [json.loads(x) for x in CliRunner().invoke(main, ["export", "--db", str(seeds_db)]).stdout.splitlines()]
-    story = {row["id"][:3]: row["story_id"] for row in export}
-    assert story["003"] != story["000"]
+    assert len({event["000"], event["002"], event["003"], event["004"]}) == 4
 
 
 def test_seeds_stories(seeds_db: Path) -> None:
     export = [json.loads(x) for x in CliRunner().invoke(main, ["export", "--db", str(seeds_db)]).stdout.splitlines()]
     story = {row["id"][:3]: row["story_id"] for row in export}
     assert story["002"] == story["000"] == story["001"]
-    assert story["004"] != story["000"]
+    assert story["004"] != story["000"] and story["003"] != story["000"]
 
 
 def _putin_timeline(db: Path, name: str) -> tuple[list[list[str]], dict[str, str | None]]:
@@ -85,10 +70,11 @@ def test_seeds_putin_timeline_order_and_dates(seeds_db: Path, name: str) -> None
     assert dates["002"] is None  # "vendredi" with no year: no date is better than an invented one
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_GAP)
-def test_seeds_putin_timeline_places_003_between_2015_and_2018(seeds_db: Path) -> None:
+def test_seeds_putin_timeline_places_undated_003_after_its_story_2015_event(seeds_db: Path) -> None:
     order, _ = _putin_timeline(seeds_db, "Poutine")
     assert order == [["004"], ["003"], ["000", "001"], ["002"]]
+    timeline = _json("timeline", "--entity", "Poutine", "--db", str(seeds_db), "--format", "json")
+    assert "after the dated events of story" in timeline["events"][1]["placed"]
 
 
 def test_seeds_languages_and_entities(seeds_db: Path) -> None:
