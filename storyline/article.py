@@ -101,10 +101,6 @@ class Article:
         """Offset in :attr:`full_text` where the title and lead end: where news says what happened."""
         return len(self.title) + 2 + len("\n\n".join(self.lead.split("\n")))
 
-    def entities_of(self, *types: str) -> set[str]:
-        """Canonical names of this article's entities of the given types (all if none)."""
-        return {e.canonical for e in self.entities if not types or e.type in types}
-
     def to_json(self, *, with_text: bool = True) -> dict[str, Any]:
         """The public JSON shape of an article (``storyline articles --format json``)."""
         out: dict[str, Any] = {

@@ -73,7 +73,7 @@ def capitalised_spans(text: str, max_words: int = 5) -> list[list[re.Match[str]]
             run = []
     if run:
         spans.append(run)
-    return [[t for t in span][:max_words] for span in spans]
+    return [span[:max_words] for span in spans]
 
 
 def fold(name: str) -> str:
@@ -96,6 +96,8 @@ class AliasTable:
     """Folded surface form → (canonical name, type)."""
 
     index: dict[str, tuple[str, EntityType]] = field(default_factory=dict)
+    surfaces: set[str] = field(default_factory=set)
+    _pattern: re.Pattern[str] | None = None
 
     @classmethod
     def default(cls) -> AliasTable:
@@ -103,14 +105,19 @@ class AliasTable:
 
     def add(self, surface: str, canonical: str, kind: EntityType) -> None:
         self.index.setdefault(fold(surface), (canonical, kind))
+        self.surfaces.add(surface)
+        self._pattern = None
 
     def lookup(self, surface: str) -> tuple[str, EntityType] | None:
         return self.index.get(fold(surface))
 
-    def surfaces(self) -> list[str]:
-        return list(self._surfaces)
-
-    _surfaces: list[str] = field(default_factory=list)
+    def pattern(self) -> re.Pattern[str]:
+        """One regex matching every surface form as written (longest first), built once."""
+        if self._pattern is None:
+            surfaces = sorted((s for s in self.surfaces if len(s) >= 2), key=lambda s: (-len(s), s))
+            alternation = "|".join(re.escape(s) for s in surfaces)
+            self._pattern = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
+        return self._pattern
 
 
 @lru_cache(maxsize=1)
@@ -123,25 +130,15 @@ def _default_table() -> AliasTable:
         for canonical, aliases in raw[kind].items():
             for surface in [canonical, *aliases]:
                 table.add(surface, canonical, kind)  # type: ignore[arg-type]
-                table._surfaces.append(surface)
     english = Locale("en").territories
     for locale in _COUNTRY_LOCALES:
         for code, name in Locale(locale).territories.items():
             if len(code) == 2 and code.isalpha() and code in english:
                 table.add(name, english[code], "LOC")
-                table._surfaces.append(name)
     for code, names in _EXTRA_COUNTRY_ALIASES.items():
         for name in names:
             table.add(name, english[code], "LOC")
-            table._surfaces.append(name)
     return table
-
-
-@lru_cache(maxsize=1)
-def _gazetteer_pattern() -> re.Pattern[str]:
-    surfaces = sorted({s for s in AliasTable.default().surfaces() if len(s) >= 2}, key=len, reverse=True)
-    alternation = "|".join(re.escape(s) for s in surfaces)
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
 
 
 @lru_cache(maxsize=8)
@@ -254,7 +251,7 @@ class EntityRecognizer:
                     continue
                 found.append((ent.start_char, ent.end_char, ent.text, kind))
         taken = [(s, e) for s, e, _, _ in found]
-        for match in _gazetteer_pattern().finditer(text):
+        for match in self.aliases.pattern().finditer(text):
             s, e = match.span()
             if not any(s < te and ts < e for ts, te in taken):
                 found.append((s, e, match.group(0), None))

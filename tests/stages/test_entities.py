@@ -68,3 +68,10 @@ def test_tidy_span_and_fold() -> None:
 def test_capitalised_spans_group_names_with_particles() -> None:
     spans = [" ".join(t.group(0) for t in s) for s in capitalised_spans("Ursula von der Leyen met Mark Rutte.")]
     assert spans == ["Ursula von der Leyen", "Mark Rutte"]
+
+
+def test_entities_custom_alias_table_is_used_by_the_gazetteer() -> None:
+    table = AliasTable()
+    table.add("Mutti", "Angela Merkel", "PER")
+    article = EntityRecognizer(aliases=table, use_ner=False)(_article("Gestern sprach Mutti in Berlin.", "de"))
+    assert _canonical(article) == {"Angela Merkel": "PER"}
