@@ -17,7 +17,6 @@ from typing import Any, Protocol
 from storyline.article import Article
 from storyline.errors import Skip, StorylineError
 from storyline.link.events import OnlineEventClusterer
-from storyline.link.profile import profile_of
 from storyline.link.stories import StoryLink, StoryLinker
 from storyline.stages.clean import clean
 from storyline.stages.dates import DateResolver
@@ -173,7 +172,7 @@ class Pipeline:
                 story_link = self.linker.learn_one(event)
                 report.events_created += 1
             elif event.story_id:
-                self.linker.update(event.story_id, profile_of(article))
+                self.linker.update(event.story_id, event.members[-1])  # the article's profile
             items.append((article, assignment, event, story_link))
             report.ingested.append(article.id)
         store.save_batch(items, self.clusterer, self.linker)

@@ -92,26 +92,15 @@ class OnlineEventClusterer:
     # -- river-style API ---------------------------------------------------------------
     def predict_one(self, article: Article) -> Assignment:
         """Where the article would go, without changing any state."""
-        profile = profile_of(article)
-        best: tuple[float, EventState, PairEvidence] | None = None
-        for event in self._candidates(profile):
-            scored = [(same_event_probability(evidence, self.model), evidence)
-                      for evidence in (compare(profile, member) for member in event.members)]
-            closest, evidence = max(scored, key=lambda item: item[0])  # the closest member explains best
-            probability = closest if self.linkage == "single" else sum(p for p, _ in scored) / len(scored)
-            if best is None or probability > best[0]:
-                best = (probability, event, evidence)
-        if best is not None and best[0] >= self.threshold:
-            return Assignment(article.id, best[1].event_id, False, best[0], best[2])
-        event_id = self._format_id(self.next_seq)
-        if best is None:
-            return Assignment(article.id, event_id, True, 1.0, None)
-        return Assignment(article.id, event_id, True, 1.0 - best[0], best[2])
+        return self._assign(article.id, profile_of(article))
 
     def learn_one(self, article: Article) -> Assignment:
-        """Assign the article and update the event it joins (or opens)."""
-        assignment = self.predict_one(article)
+        """Assign the article and update the event it joins (or opens).
+
+        The article's profile is the last of its event's ``members`` afterwards.
+        """
         profile = profile_of(article)
+        assignment = self._assign(article.id, profile)
         article_date = profile.date
         if assignment.created:
             event = EventState(event_id=assignment.event_id, seq=self.next_seq, profile=copy.deepcopy(profile),
@@ -132,6 +121,22 @@ class OnlineEventClusterer:
         return assignment
 
     # -- internals ---------------------------------------------------------------------
+    def _assign(self, article_id: str, profile: Profile) -> Assignment:
+        best: tuple[float, EventState, PairEvidence] | None = None
+        for event in self._candidates(profile):
+            scored = [(same_event_probability(evidence, self.model), evidence)
+                      for evidence in (compare(profile, member) for member in event.members)]
+            closest, evidence = max(scored, key=lambda item: item[0])  # the closest member explains best
+            probability = closest if self.linkage == "single" else sum(p for p, _ in scored) / len(scored)
+            if best is None or probability > best[0]:
+                best = (probability, event, evidence)
+        if best is not None and best[0] >= self.threshold:
+            return Assignment(article_id, best[1].event_id, False, best[0], best[2])
+        event_id = self._format_id(self.next_seq)
+        if best is None:
+            return Assignment(article_id, event_id, True, 1.0, None)
+        return Assignment(article_id, event_id, True, 1.0 - best[0], best[2])
+
     def _candidates(self, profile: Profile) -> list[EventState]:
         events = list(self.events.values())  # open events only: closed ones are released
         if len(events) <= self.max_candidates:
