@@ -170,6 +170,71 @@ def export(db: str, fmt: str) -> None:
             click.echo(json.dumps(row, ensure_ascii=False))
 
 
+@main.command()
+@click.argument("query")
+@_db_option
+@click.option("--language", "-l", help="Only articles in this language (ISO code: en, fr...).")
+@click.option("--since", help="Only articles whose event (or publication) date is on or after YYYY-MM-DD.")
+@click.option("--until", help="... on or before YYYY-MM-DD.")
+@click.option("--entity", help="Only articles naming this entity (any spelling or language).")
+@click.option("--source", help="Only articles whose outlet or source contains this text.")
+@click.option("--mode", type=click.Choice(["hybrid", "text", "semantic"]), default="hybrid", show_default=True,
+              help="Full text, meaning (embeddings), or both fused.")
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 200))
+@FORMAT
+@_friendly
+def search(query: str, db: str, language: str | None, since: str | None, until: str | None, entity: str | None,
+           source: str | None, mode: str, limit: int, fmt: str) -> None:
+    """Find articles by words, names or meaning, across languages.
+
+    \b
+    Examples:
+      storyline search "Poutine Netanyahou"          # French names find English articles
+      storyline search earthquake --since 2023-01-01 --language en
+      storyline search "ceasefire talks" --entity Syria --mode semantic
+    """
+    from storyline.search import Searcher, SearchFilters
+
+    filters = SearchFilters.parse(language=language, since=since, until=until, entity=entity, source=source)
+    with _open(db) as store:
+        result = Searcher(store).search(query, filters=filters, limit=limit, mode=mode)
+    if fmt == "json":
+        _echo_json(result)
+        return
+    if result["entities"]:
+        click.echo("names understood as: " + ", ".join(result["entities"]))
+    _echo_table(["#", "id", "lang", "date", "event", "matched", "title"],
+                [[i, r["id"], r["language"] or "?", r["date"] or "", r["event_id"] or "", "+".join(r["matched"]),
+                  r["title"]] for i, r in enumerate(result["results"], start=1)])
+
+
+@main.command()
+@_db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on. Beyond localhost, ingest needs --token.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--token", default=lambda: os.environ.get("STORYLINE_TOKEN"), show_default="$STORYLINE_TOKEN",
+              help="Secret that POST /api/ingest must send as 'Authorization: Bearer TOKEN'.")
+@click.option("--max-body", default=5_000_000, show_default=True, help="Largest request body accepted, in bytes.")
+@_friendly
+def serve(db: str, host: str, port: int, token: str | None, max_body: int) -> None:
+    """Run the web UI and the HTTP API (OpenAPI docs at /docs).
+
+    \b
+    Pages: / (latest stories), /stories/ID, /events/ID, /entities/NAME, /search
+    API:   /api/articles, /api/events, /api/stories, /api/timeline, /api/search,
+           /api/similar?a=ID&b=ID, POST /api/ingest (JSON object, array or JSONL)
+    """
+    import uvicorn
+
+    from storyline.serve import create_app
+
+    local = host in ("127.0.0.1", "localhost", "::1")
+    app = create_app(db, token=token, require_token=not local, max_body=max_body)
+    click.echo(f"Storyline on http://{host}:{port}/ (API docs at /docs) over {db}", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 @main.group(name="eval")
 def eval_group() -> None:
     """Measure quality on gold data (see ../shared/data/README.md)."""

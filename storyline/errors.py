@@ -21,6 +21,8 @@ MESSAGES: dict[str, str] = {
     "E012": "The database {db} does not exist yet. Run 'storyline ingest PATH' first.",
     "E013": "{db} is not a Storyline database ({detail}). Pass another --db file.",
     "E014": "Unknown format {fmt!r}; use one of: {choices}.",
+    "E015": "No {kind} with id {id!r} in {db}. List them with 'storyline {kind}s'.",
+    "E016": "Bad search filter: {detail}.",
     "E020": "The embedding model {name!r} is not available: {detail}.",
     "E021": "The NER model for {lang!r} failed to load: {detail}.",
     "E030": "Stage {stage!r} needs {field!r}, which no earlier stage sets. Order: {order}.",

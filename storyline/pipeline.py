@@ -10,7 +10,7 @@ records it and goes on.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -118,35 +118,47 @@ class Pipeline:
     def ingest(self, paths: Iterable[str], store: SQLiteStore, *, progress: bool | None = None,
                max_bytes: int = DEFAULT_MAX_BYTES) -> IngestReport:
         """Read, enrich, link and store everything under ``paths``."""
-        store.load_linkers(self.clusterer, self.linker)
-        report = IngestReport()
         sources = list(iter_paths(paths))
         show = progress if progress is not None else (len(sources) > 3 and sys.stderr.isatty())
+        report = IngestReport()
+        bar = _progress(len(sources), show)
+
+        def records() -> Iterator[Article | IngestFailure]:
+            for item in sources:
+                yield from read_source(item, max_bytes=max_bytes)
+                bar.update(1)
+                bar.set_postfix(articles=len(report.ingested), failed=len(report.failures))
+
+        try:
+            return self.ingest_records(records(), store, report=report)
+        finally:
+            bar.close()
+
+    def ingest_records(self, records: Iterable[Article | IngestFailure], store: SQLiteStore, *,
+                       report: IngestReport | None = None) -> IngestReport:
+        """Enrich, link and store already-read records (files, an HTTP body...)."""
+        store.load_linkers(self.clusterer, self.linker)
+        report = report if report is not None else IngestReport()
         batch: list[Article] = []
         pending: set[str] = set()
-        bar = _progress(len(sources), show)
-        for item in sources:
-            for record in read_source(item, max_bytes=max_bytes):
-                if isinstance(record, IngestFailure):
-                    report.failures.append(record)
-                    continue
-                digest = record.content_hash
-                if digest in pending or store.has_content(digest):
-                    report.duplicates.append(record.source)
-                    continue
-                try:
-                    batch.append(self.enrich(record))
-                except Skip as skip:
-                    report.failures.append(IngestFailure(record.source, skip.code, skip.args[0]))
-                    continue
-                pending.add(digest)
-                if len(batch) >= self.order_window:
-                    self._flush(batch, store, report)
-                    batch, pending = [], set()
-            bar.update(1)
-            bar.set_postfix(articles=len(report.ingested) + len(batch), failed=len(report.failures))
+        for record in records:
+            if isinstance(record, IngestFailure):
+                report.failures.append(record)
+                continue
+            digest = record.content_hash
+            if digest in pending or store.has_content(digest):
+                report.duplicates.append(record.source)
+                continue
+            try:
+                batch.append(self.enrich(record))
+            except Skip as skip:
+                report.failures.append(IngestFailure(record.source, skip.code, skip.args[0]))
+                continue
+            pending.add(digest)
+            if len(batch) >= self.order_window:
+                self._flush(batch, store, report)
+                batch, pending = [], set()
         self._flush(batch, store, report)
-        bar.close()
         return report
 
     def _flush(self, window: list[Article], store: SQLiteStore, report: IngestReport) -> None:

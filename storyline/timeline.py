@@ -30,26 +30,20 @@ def entity_timeline(store: SQLiteStore, name: str) -> dict[str, Any]:
     event_ids: set[str] = set()
     for each in canonical:
         event_ids |= store.event_ids_with_entity(each)
-    all_events = store.events()
-    events = [e for e in all_events if e["event_id"] in event_ids]
+    events = store.events(sorted(event_ids))
     return {"entity": canonical[0] if len(canonical) == 1 else canonical, "query": name,
-            "events": order_events(events, all_events)}
+            "events": order_events(events, store.story_last_dates())}
 
 
 def story_timeline(store: SQLiteStore, story_id: str) -> dict[str, Any]:
-    all_events = store.events()
-    events = [e for e in all_events if e["story_id"] == story_id]
+    events = store.events(story_id=story_id)
     if not events:
-        raise NotFoundError("E010", id=story_id, db=store.path)
-    return {"story_id": story_id, "events": order_events(events, all_events)}
+        raise NotFoundError("E015", kind="story", id=story_id, db=store.path)
+    return {"story_id": story_id, "events": order_events(events, store.story_last_dates())}
 
 
-def order_events(events: list[dict[str, Any]], all_events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sort by date; undated events go after the last dated event of their story."""
-    story_last: dict[str, str] = {}
-    for event in all_events:
-        if event["date"] and event["story_id"]:
-            story_last[event["story_id"]] = max(story_last.get(event["story_id"], ""), event["date"])
+def order_events(events: list[dict[str, Any]], story_last: dict[str, str]) -> list[dict[str, Any]]:
+    """Sort by date; undated events go after the last dated event of their story (``story_last``)."""
     rows = []
     for event in events:
         seq = int(event["event_id"].split("-")[-1])
@@ -68,7 +62,8 @@ def order_events(events: list[dict[str, Any]], all_events: list[dict[str, Any]])
             "placed": placed,
             "label": event["title"],
             "story_id": event["story_id"],
-            "articles": [{"id": a["id"], "source": a["source"], "title": a["title"]} for a in event["articles"]],
+            "articles": [{"id": a["id"], "source": a["source"], "title": a["title"], "language": a["language"],
+                          "outlet": a["outlet"]} for a in event["articles"]],
         }))
     rows.sort(key=lambda r: r[0])
     return [row for _, row in rows]

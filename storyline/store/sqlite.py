@@ -24,8 +24,9 @@ from storyline.errors import NotFoundError, StorylineError
 from storyline.link.events import Assignment, EventState, OnlineEventClusterer
 from storyline.link.profile import Profile, profile_of
 from storyline.link.stories import StoryLink, StoryLinker, StoryState
+from storyline.search import FTS_SCHEMA, index_fields
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
@@ -81,7 +82,7 @@ class SQLiteStore:
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.executescript(SCHEMA)
-            self._check_version()
+            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StorylineError("E013", db=self.path, detail=str(exc)) from exc
 
@@ -94,13 +95,29 @@ class SQLiteStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _check_version(self) -> None:
+    def _migrate(self) -> None:
+        """Bring an older file up to this version's schema, one numbered step at a time."""
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is None:
-            self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(row["value"]) > SCHEMA_VERSION:
+        version = int(row["value"]) if row else 1
+        if version > SCHEMA_VERSION:
             raise StorylineError("E013", db=self.path,
-                                 detail=f"schema {row['value']} is newer than this Storyline ({SCHEMA_VERSION})")
+                                 detail=f"schema {version} is newer than this Storyline ({SCHEMA_VERSION})")
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            with self._transaction():
+                MIGRATIONS[step](self)
+                self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(step),))
+        if row is None:
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    def _add_search_index(self) -> None:
+        """Schema 2: full-text index (FTS5) and case-folded name indexes for search."""
+        self.conn.execute(FTS_SCHEMA)
+        self.conn.execute("CREATE INDEX IF NOT EXISTS entities_canonical_folded ON entities(lower(canonical))")
+        self.conn.execute("CREATE INDEX IF NOT EXISTS entities_text_folded ON entities(lower(text))")
+        for seq, in self.conn.execute("SELECT seq FROM articles ORDER BY seq").fetchall():
+            article = self._article(self.conn.execute("SELECT * FROM articles WHERE seq=?", (seq,)).fetchone())
+            self.conn.execute("INSERT INTO articles_fts (rowid, title, body, names) VALUES (?,?,?,?)",
+                              (seq, *index_fields(article)))
 
     # -- writing ---------------------------------------------------------------------------
     def has_content(self, content_hash: str) -> bool:
@@ -141,7 +158,7 @@ class SQLiteStore:
     def _insert_article(self, article: Article) -> None:
         embedding, title_embedding = (_blob(article.embedding), _blob(article.title_embedding))
         extras = {k: v for k, v in article.extras.items() if _jsonable(v)}
-        self.conn.execute(
+        cursor = self.conn.execute(
             "INSERT INTO articles (id, content_hash, source, url, outlet, title, language, language_confidence,"
             " published, published_json, event_date, event_date_json, text, lead, confidence_json, extras_json,"
             " embedding, title_embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -151,6 +168,8 @@ class SQLiteStore:
              json.dumps(article.event_date.to_json()), article.text, article.lead,
              json.dumps(article.confidence), json.dumps(extras, default=str), embedding, title_embedding),
         )
+        self.conn.execute("INSERT INTO articles_fts (rowid, title, body, names) VALUES (?,?,?,?)",
+                          (cursor.lastrowid, *index_fields(article)))
         self.conn.executemany(
             "INSERT INTO entities VALUES (?,?,?,?,?,?)",
             [(article.id, e.text, e.canonical, e.type, e.count, e.resolved_by) for e in article.entities],
@@ -216,6 +235,17 @@ class SQLiteStore:
                 event_ids=events, first_date=_date(st["first_date"]), last_date=_date(st["last_date"]))
 
     # -- reading ---------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """How many articles, events and stories the file holds."""
+        row = self.conn.execute("SELECT (SELECT count(*) FROM articles) AS articles,"
+                                " (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM stories) AS stories"
+                                ).fetchone()
+        return dict(row)
+
+    def event_of(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT event_id FROM event_articles WHERE article_id=?", (article_id,)).fetchone()
+        return row["event_id"] if row else None
+
     def count_articles(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
@@ -250,46 +280,115 @@ class SQLiteStore:
             article.title_embedding = np.frombuffer(row["title_embedding"], dtype=np.float32)
         return article
 
-    def events(self) -> list[dict[str, Any]]:
-        """Events with their member articles, oldest id first."""
+    def events(self, event_ids: list[str] | None = None, *, story_id: str | None = None, limit: int | None = None,
+               offset: int = 0) -> list[dict[str, Any]]:
+        """Events (all, the given ids, or one story's) with their member articles, oldest id first."""
+        where, params = "", []
+        if event_ids is not None:
+            where, params = "WHERE event_id IN (SELECT value FROM json_each(?))", [json.dumps(list(event_ids))]
+        elif story_id is not None:
+            where, params = "WHERE story_id = ?", [story_id]
+        rows = self.conn.execute(f"SELECT * FROM events {where} ORDER BY seq LIMIT ? OFFSET ?",
+                                 [*params, -1 if limit is None else limit, offset]).fetchall()
+        members: dict[str, list[sqlite3.Row]] = {r["event_id"]: [] for r in rows}
+        member_rows = self.conn.execute(
+            "SELECT ea.event_id, a.id, a.source, a.url, a.outlet, a.title, a.language, a.event_date, ea.reason_json"
+            " FROM event_articles ea JOIN articles a ON a.id = ea.article_id"
+            " WHERE ea.event_id IN (SELECT value FROM json_each(?)) ORDER BY a.seq", (json.dumps(list(members)),)
+        ).fetchall()
+        for m in member_rows:
+            members[m["event_id"]].append(m)
         out = []
-        for ev in self.conn.execute("SELECT * FROM events ORDER BY seq").fetchall():
-            members = self.conn.execute(
-                "SELECT a.id, a.source, a.title, a.language, a.event_date, ea.reason_json FROM event_articles ea"
-                " JOIN articles a ON a.id = ea.article_id WHERE ea.event_id=? ORDER BY a.seq", (ev["event_id"],)
-            ).fetchall()
-            dates = sorted(m["event_date"] for m in members if m["event_date"])
+        for ev in rows:
+            dates = sorted(m["event_date"] for m in members[ev["event_id"]] if m["event_date"])
             out.append({
                 "event_id": ev["event_id"],
                 "date": ev["date"] or (dates[len(dates) // 2] if dates else None),
                 "title": ev["title"],
                 "story_id": ev["story_id"],
                 "closed": bool(ev["closed"]),
-                "articles": [{"id": m["id"], "source": m["source"], "title": m["title"], "language": m["language"],
-                              "why": json.loads(m["reason_json"])} for m in members],
+                "articles": [{"id": m["id"], "source": m["source"], "url": m["url"], "outlet": m["outlet"],
+                              "title": m["title"], "language": m["language"], "event_date": m["event_date"],
+                              "why": json.loads(m["reason_json"])} for m in members[ev["event_id"]]],
                 "story_link": json.loads(ev["story_reason_json"]) if ev["story_reason_json"] else None,
             })
         return out
 
-    def stories(self) -> list[dict[str, Any]]:
-        events = self.events()
+    def event(self, event_id: str) -> dict[str, Any]:
+        found = self.events([event_id])
+        if not found:
+            raise NotFoundError("E015", kind="event", id=event_id, db=self.path)
+        return found[0]
+
+    def stories(self, *, limit: int | None = None, offset: int = 0, latest_first: bool = False,
+                story_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """Stories with a summary of their events; ``latest_first`` orders by last date, then newest."""
+        order = "coalesce(last_date, '') DESC, seq DESC" if latest_first else "seq"
+        where, params = "", []
+        if story_ids is not None:
+            where, params = "WHERE story_id IN (SELECT value FROM json_each(?))", [json.dumps(story_ids)]
+        rows = self.conn.execute(f"SELECT * FROM stories {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                                 [*params, -1 if limit is None else limit, offset]).fetchall()
         out = []
-        for st in self.conn.execute("SELECT * FROM stories ORDER BY seq").fetchall():
-            members = [e for e in events if e["story_id"] == st["story_id"]]
+        for st in rows:
+            members = self.events(story_id=st["story_id"])
             out.append({
                 "story_id": st["story_id"],
                 "label": st["label"],
                 "first_date": st["first_date"],
                 "last_date": st["last_date"],
+                "articles": sum(len(e["articles"]) for e in members),
+                "languages": sorted({a["language"] or "?" for e in members for a in e["articles"]}),
                 "events": [{"event_id": e["event_id"], "date": e["date"], "title": e["title"],
                             "articles": len(e["articles"])} for e in members],
             })
         return out
 
+    def story(self, story_id: str) -> dict[str, Any]:
+        found = self.stories(story_ids=[story_id])
+        if not found:
+            raise NotFoundError("E015", kind="story", id=story_id, db=self.path)
+        return found[0]
+
+    def story_last_dates(self) -> dict[str, str]:
+        """The date of each story's latest dated event."""
+        rows = self.conn.execute("SELECT story_id, max(date) AS last FROM events WHERE date IS NOT NULL"
+                                 " AND story_id IS NOT NULL GROUP BY story_id").fetchall()
+        return {r["story_id"]: r["last"] for r in rows}
+
+    def search_rows(self, seqs: list[int]) -> dict[int, dict[str, Any]]:
+        """What a search result shows of each article, by ``seq``."""
+        rows = self.conn.execute(
+            "SELECT a.seq, a.id, a.title, a.source, a.url, a.outlet, a.language,"
+            " coalesce(a.event_date, a.published) AS date, a.text, ea.event_id, ev.story_id FROM articles a"
+            " LEFT JOIN event_articles ea ON ea.article_id = a.id LEFT JOIN events ev ON ev.event_id = ea.event_id"
+            " WHERE a.seq IN (SELECT value FROM json_each(?))", (json.dumps(seqs),)).fetchall()
+        found = {}
+        for row in rows:
+            found[row["seq"]] = fields = dict(row)
+            del fields["seq"]
+        return found
+
+    def seqs_with_entities(self, canonical: list[str]) -> set[int]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT a.seq FROM entities e JOIN articles a ON a.id = e.article_id"
+            " WHERE e.canonical IN (SELECT value FROM json_each(?))", (json.dumps(canonical),)).fetchall()
+        return {r["seq"] for r in rows}
+
+    def article_summaries(self, *, limit: int = 50, offset: int = 0,
+                          language: str | None = None) -> list[dict[str, Any]]:
+        """Newest articles first, without their text."""
+        where, params = ("WHERE a.language = ?", [language]) if language else ("", [])
+        rows = self.conn.execute(
+            "SELECT a.id, a.title, a.source, a.url, a.outlet, a.language, a.published, a.event_date, ea.event_id"
+            f" FROM articles a LEFT JOIN event_articles ea ON ea.article_id = a.id {where}"
+            " ORDER BY a.seq DESC LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+        return [dict(r) for r in rows]
+
     def canonical_names(self, query: str) -> list[str]:
         """Canonical entity names matching a name as written ("Poutine" finds "Vladimir Putin")."""
         rows = self.conn.execute(
-            "SELECT DISTINCT canonical FROM entities WHERE lower(canonical)=lower(?) OR lower(text)=lower(?)",
+            "SELECT DISTINCT canonical FROM entities WHERE lower(canonical)=lower(?) OR lower(text)=lower(?) LIMIT 20",
             (query, query)).fetchall()
         return sorted(r["canonical"] for r in rows)
 
@@ -306,6 +405,9 @@ class SQLiteStore:
             " LEFT JOIN events ev ON ev.event_id=ea.event_id ORDER BY a.seq"
         ):
             yield dict(row)
+
+
+MIGRATIONS = {2: SQLiteStore._add_search_index}
 
 
 def _blob(vector: Any) -> bytes | None:

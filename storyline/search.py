@@ -1,0 +1,311 @@
+"""Hybrid search: full text (SQLite FTS5) and meaning (the article embeddings), fused.
+
+Why both: full text finds the exact name or phrase a journalist remembers; the
+multilingual embeddings find the same story told in another language. The two
+ranked lists are fused with reciprocal rank fusion, which needs no score
+calibration between BM25 and cosine.
+
+Full text is language-aware: each article's words are indexed as Snowball stems
+of its own language (so "elections" finds "election"), diacritics folded, and its
+entities under their canonical names. A query's words are expanded to their stems
+in every supported language, and a name in any language ("Poutine") is resolved
+to its canonical entity ("Vladimir Putin"), so a French query finds English text.
+The query never reaches FTS5 as syntax: only quoted word tokens do.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from storyline.article import Article
+from storyline.errors import StorylineError
+
+if TYPE_CHECKING:
+    from storyline.stages.embed import Embedder
+    from storyline.store.sqlite import SQLiteStore
+
+#: ISO 639-1 code → Snowball algorithm (the languages whose words are stemmed).
+STEMMERS = {"en": "english", "fr": "french", "de": "german", "es": "spanish", "it": "italian", "nl": "dutch",
+            "pt": "portuguese", "ru": "russian", "sv": "swedish", "da": "danish", "no": "norwegian",
+            "fi": "finnish", "ro": "romanian", "hu": "hungarian", "tr": "turkish", "ca": "catalan"}
+#: Languages a query's words are stemmed in (those Storyline enriches best).
+QUERY_LANGUAGES = ("en", "fr", "de", "es", "it", "nl")
+RRF_K = 60
+MIN_SEMANTIC_SCORE = 0.2
+_WORD = re.compile(r"\w+", re.UNICODE)
+FTS_SCHEMA = ("CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
+              "title, body, names, content='', tokenize='unicode61 remove_diacritics 2')")
+
+
+@lru_cache(maxsize=32)
+def _stemmer(language: str | None) -> Any:
+    import snowballstemmer
+
+    algorithm = STEMMERS.get(language or "")
+    return snowballstemmer.stemmer(algorithm) if algorithm else None
+
+
+_STEM_LOCK = threading.Lock()
+
+
+def stem_words(text: str, language: str | None) -> list[str]:
+    """Lower-cased words of ``text``, stemmed when ``language`` has a Snowball stemmer."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    stemmer = _stemmer(language)
+    if stemmer is None:
+        return words
+    with _STEM_LOCK:  # Snowball stemmers keep state; the web server calls from several threads
+        return stemmer.stemWords(words)
+
+
+def index_fields(article: Article) -> tuple[str, str, str]:
+    """The (title, body, names) an article is indexed under."""
+    title = " ".join(stem_words(article.title or "", article.language))
+    body = " ".join(stem_words(article.text, article.language))
+    names = sorted({e.canonical for e in article.entities} | {e.text for e in article.entities})
+    return title, body, " ; ".join(names)
+
+
+@dataclass(slots=True, kw_only=True)
+class SearchFilters:
+    """Restrictions every result must meet (``None`` means any)."""
+
+    language: str | None = None
+    since: date | None = None
+    until: date | None = None
+    entity: str | None = None
+    source: str | None = None
+
+    @classmethod
+    def parse(cls, *, language: str | None = None, since: str | None = None, until: str | None = None,
+              entity: str | None = None, source: str | None = None) -> SearchFilters:
+        """Filters from user strings (CLI options, URL parameters); bad dates raise E016."""
+
+        def day(value: str | None, name: str) -> date | None:
+            if not value:
+                return None
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                raise StorylineError("E016", detail=f"{name}={value!r} is not a date like 2018-11-11") from None
+
+        return cls(language=(language or "").strip().lower() or None, since=day(since, "since"),
+                   until=day(until, "until"), entity=(entity or "").strip() or None,
+                   source=(source or "").strip() or None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"language": self.language, "since": _iso(self.since), "until": _iso(self.until),
+                "entity": self.entity, "source": self.source}
+
+
+@dataclass(slots=True)
+class _Vectors:
+    """The embedding matrix and the columns filters need."""
+
+    seqs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    languages: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    dates: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    sources: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    last_seq: int = 0
+
+
+class VectorIndex:
+    """Article embeddings held in memory between queries; each refresh reads only the
+    articles stored since the last one. Exact (brute-force) cosine: one matrix-vector
+    product, about 10 ms per 100,000 articles on 2 cores. Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._vectors = _Vectors()
+        self._lock = threading.Lock()
+
+    def refresh(self, store: SQLiteStore) -> _Vectors:
+        with self._lock:
+            current = self._vectors
+            rows = store.conn.execute(
+                "SELECT seq, embedding, language, coalesce(event_date, published) AS day, coalesce(outlet, '') || ' '"
+                " || source AS src FROM articles WHERE seq > ? AND embedding IS NOT NULL ORDER BY seq",
+                (current.last_seq,)).fetchall()
+            if not rows:
+                return current
+            new = np.vstack([np.frombuffer(r["embedding"], dtype=np.float32) for r in rows])
+            matrix = new if not len(current.seqs) else np.vstack([current.matrix, new])
+            self._vectors = _Vectors(
+                seqs=np.concatenate([current.seqs, np.array([r["seq"] for r in rows], dtype=np.int64)]),
+                matrix=np.ascontiguousarray(matrix, dtype=np.float32),
+                languages=np.concatenate([current.languages, np.array([r["language"] for r in rows], dtype=object)]),
+                dates=np.concatenate([current.dates, np.array([r["day"] for r in rows], dtype=object)]),
+                sources=np.concatenate([current.sources, np.array([r["src"] for r in rows], dtype=object)]),
+                last_seq=int(rows[-1]["seq"]),
+            )
+            return self._vectors
+
+
+class Searcher:
+    """Search one store. A web server keeps one :class:`VectorIndex` and embedder for the
+    process and makes a Searcher per thread (an SQLite connection stays in its thread)."""
+
+    def __init__(self, store: SQLiteStore, embedder: Embedder | None = None, index: VectorIndex | None = None) -> None:
+        self.store = store
+        self._embedder = embedder
+        self.index = index or VectorIndex()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from storyline.stages.embed import get_embedder
+
+            self._embedder = get_embedder()
+        return self._embedder
+
+    def search(self, query: str, *, filters: SearchFilters | None = None, limit: int = 20,
+               mode: str = "hybrid") -> dict[str, Any]:
+        """Ranked articles for ``query``; ``mode`` is hybrid, text or semantic."""
+        filters = filters or SearchFilters()
+        limit = max(1, min(int(limit), 200))
+        allowed = self._allowed_seqs(filters)
+        depth = max(50, limit * 3)
+        names = self.query_entities(query)
+        text_hits = self.text_search(query, names, filters, allowed, depth) if mode in ("hybrid", "text") else []
+        semantic_hits = self.semantic_search(query, filters, allowed, depth) if mode in ("hybrid", "semantic") else []
+        fused: dict[int, dict[str, Any]] = {}
+        for kind, hits in (("text", text_hits), ("semantic", semantic_hits)):
+            for rank, (seq, score) in enumerate(hits, start=1):
+                entry = fused.setdefault(seq, {"score": 0.0, "matched": {}})
+                entry["score"] += 1.0 / (RRF_K + rank)
+                entry["matched"][kind] = {"rank": rank, "score": round(score, 4)}
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1]["score"], kv[0]))[:limit]
+        rows = self.store.search_rows([seq for seq, _ in ranked])
+        words = {w.lower() for w in _WORD.findall(query)} | {w.lower() for n in names for w in _WORD.findall(n)}
+        results = []
+        for seq, entry in ranked:
+            row = rows[seq]
+            row.update(score=round(entry["score"], 5), matched=entry["matched"],
+                       snippet=snippet(row.pop("text"), words))
+            results.append(row)
+        return {"query": query, "mode": mode, "entities": names, "filters": filters.to_json(),
+                "results": results}
+
+    # -- the two retrievers ------------------------------------------------------------------
+    def query_entities(self, query: str) -> list[str]:
+        """Canonical names of the entities a query names, in any language ("Poutine" → "Vladimir Putin")."""
+        from storyline.stages.entities import AliasTable
+
+        aliases = AliasTable.default()
+        words = _WORD.findall(query)
+        found: list[str] = []
+        for size in (3, 2, 1):
+            for start in range(len(words) - size + 1):
+                phrase = " ".join(words[start:start + size])
+                known = aliases.lookup(phrase)
+                names = ([known[0]] if known else []) + self.store.canonical_names(phrase)
+                for name in names:
+                    if name not in found:
+                        found.append(name)
+        return found
+
+    def text_search(self, query: str, names: list[str], filters: SearchFilters, allowed: set[int] | None,
+                    depth: int) -> list[tuple[int, float]]:
+        """BM25 over stemmed title and body plus canonical names."""
+        match = fts_query(query, names)
+        if not match:
+            return []
+        sql, params = _filter_sql(filters, allowed)
+        try:
+            rows = self.store.conn.execute(
+                "SELECT f.rowid AS seq, bm25(articles_fts, 3.0, 1.0, 2.0) AS rank FROM articles_fts f"
+                f" JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? {sql} ORDER BY rank LIMIT ?",
+                [match, *params, depth]).fetchall()
+        except Exception:  # a query FTS5 still refuses (should not happen: only quoted words reach it)
+            return []
+        return [(int(r["seq"]), -float(r["rank"])) for r in rows]
+
+    def semantic_search(self, query: str, filters: SearchFilters, allowed: set[int] | None,
+                        depth: int) -> list[tuple[int, float]]:
+        """Cosine between the query's embedding and each article's (title + lead) embedding."""
+        vectors = self.index.refresh(self.store)
+        if not len(vectors.seqs) or not query.strip():
+            return []
+        scores = vectors.matrix @ self.embedder.encode([query])[0]
+        mask = scores >= MIN_SEMANTIC_SCORE
+        if filters.language:
+            mask &= vectors.languages == filters.language
+        if filters.source:
+            mask &= np.array([filters.source in (s or "") for s in vectors.sources], dtype=bool)
+        if filters.since or filters.until:
+            lo, hi = _iso(filters.since) or "", _iso(filters.until) or "9999"
+            mask &= np.array([bool(d) and lo <= d <= hi for d in vectors.dates], dtype=bool)
+        if allowed is not None:
+            mask &= np.isin(vectors.seqs, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+        candidates = np.flatnonzero(mask)
+        if not len(candidates):
+            return []
+        top = candidates[np.argsort(-scores[candidates], kind="stable")[:depth]]
+        return [(int(vectors.seqs[i]), float(scores[i])) for i in top]
+
+    def _allowed_seqs(self, filters: SearchFilters) -> set[int] | None:
+        if not filters.entity:
+            return None
+        from storyline.timeline import resolve_entity
+
+        return self.store.seqs_with_entities(resolve_entity(self.store, filters.entity))
+
+
+def fts_query(query: str, names: list[str]) -> str:
+    """An FTS5 MATCH expression built only from quoted word tokens (no user syntax gets through)."""
+    clauses = []
+    for word in _WORD.findall(query)[:32]:
+        forms = {word.lower()} | {stem_words(word, lang)[0] for lang in QUERY_LANGUAGES if stem_words(word, lang)}
+        clauses.append("(" + " OR ".join(f'"{f}"' for f in sorted(forms)) + ")")
+    for name in names:
+        tokens = [t.lower() for t in _WORD.findall(name)]
+        if tokens:
+            clauses.append('names : "' + " ".join(tokens) + '"')
+    return " OR ".join(clauses)
+
+
+def snippet(text: str, words: set[str], width: int = 240) -> str:
+    """The first sentence that holds a query word, else the opening of the text."""
+    folded = {_fold(w) for w in words if len(w) > 2}
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        tokens = {_fold(t) for t in _WORD.findall(sentence)}
+        if folded & tokens or any(t.startswith(w[:5]) for w in folded for t in tokens if len(w) >= 5):
+            return sentence[:width]
+    return text[:width]
+
+
+def _fold(word: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+def _filter_sql(filters: SearchFilters, allowed: set[int] | None) -> tuple[str, list[Any]]:
+    sql, params = "", []
+    if filters.language:
+        sql += " AND a.language = ?"
+        params.append(filters.language)
+    if filters.source:
+        sql += " AND (instr(coalesce(a.outlet, ''), ?) > 0 OR instr(a.source, ?) > 0)"
+        params += [filters.source, filters.source]
+    if filters.since:
+        sql += " AND coalesce(a.event_date, a.published) >= ?"
+        params.append(filters.since.isoformat())
+    if filters.until:
+        sql += " AND coalesce(a.event_date, a.published) <= ?"
+        params.append(filters.until.isoformat())
+    if allowed is not None:
+        sql += " AND a.seq IN (SELECT value FROM json_each(?))"
+        params.append("[" + ",".join(str(s) for s in sorted(allowed)) + "]")
+    return sql, params
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,273 @@
+"""The HTTP API (JSON under ``/api``, OpenAPI at ``/docs``) and the web UI, in one process.
+
+Reading is open; adding articles (``POST /api/ingest``) needs the server's token
+when one is set, and is refused outright when the server listens beyond
+localhost without a token. Every page is rendered on the server with Jinja2
+autoescaping: article text comes from the open web and is never trusted.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+from fastapi_offline import FastAPIOffline
+
+from storyline.compare import explain_pair
+from storyline.errors import NotFoundError, StorylineError
+from storyline.search import Searcher, SearchFilters, VectorIndex
+from storyline.serve import views
+from storyline.store.sqlite import SQLiteStore
+
+DEFAULT_MAX_BODY = 5_000_000
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class ServerState:
+    """What the process shares: the db path, one embedding index, one ingest pipeline.
+
+    SQLite connections are per thread (FastAPI runs plain handlers in a thread pool).
+    """
+
+    def __init__(self, db: str, *, token: str | None, require_token: bool, max_body: int) -> None:
+        self.db = db
+        self.token = token
+        self.require_token = require_token
+        self.max_body = max_body
+        self.index = VectorIndex()
+        self._local = threading.local()
+        self._pipeline: Any = None
+        self.ingest_lock = threading.Lock()
+        SQLiteStore(db).close()  # create or migrate the file once, up front
+
+    def store(self) -> SQLiteStore:
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = SQLiteStore(self.db, create=False)
+        return store
+
+    def searcher(self) -> Searcher:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._local.searcher = Searcher(self.store(), embedder=shared_embedder(), index=self.index)
+        return searcher
+
+    def pipeline(self) -> Any:
+        if self._pipeline is None:
+            from storyline.pipeline import Pipeline
+
+            self._pipeline = Pipeline()
+        return self._pipeline
+
+
+_EMBEDDER: Any = None
+
+
+def shared_embedder() -> Any:
+    """One embedding model per process (loading it takes a second)."""
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        from storyline.stages.embed import get_embedder
+
+        _EMBEDDER = get_embedder()
+    return _EMBEDDER
+
+
+def create_app(db: str, *, token: str | None = None, require_token: bool = False,
+               max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
+    """The Storyline web app over one database file (API docs served from the package, no CDN)."""
+    state = ServerState(db, token=token, require_token=require_token, max_body=max_body)
+    app = FastAPIOffline(title="Storyline", version="0.2.0",
+                  description="Events, stories and timelines from multilingual news. JSON API under /api; "
+                              "the web UI at /.")
+    app.state.storyline = state
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.filters["highlight"] = views.highlight
+    templates.env.globals["lang_name"] = views.language_name
+
+    def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+    @app.exception_handler(StorylineError)
+    async def domain_error(request: Request, exc: StorylineError) -> Any:
+        status = 404 if isinstance(exc, NotFoundError) else 400
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"error": str(exc), "code": exc.code}, status_code=status)
+        return page(request, "error.html", status_code=status, message=str(exc), status=status)
+
+    # -- JSON API ------------------------------------------------------------------------------
+    @app.get("/api/health", tags=["meta"], summary="Counts of what the database holds")
+    def health() -> dict[str, Any]:
+        return state.store().counts()
+
+    @app.get("/api/articles", tags=["articles"], summary="Newest articles first (no text)")
+    def list_articles(limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+                      language: Annotated[str | None, Query(max_length=8)] = None) -> list[dict[str, Any]]:
+        return state.store().article_summaries(limit=limit, offset=offset, language=language)
+
+    @app.get("/api/articles/{article_id}", tags=["articles"], summary="One article with all that was extracted")
+    def get_article(article_id: str) -> dict[str, Any]:
+        return state.store().get_article(article_id).to_json()
+
+    @app.get("/api/events", tags=["events"], summary="Events with their articles and why each joined")
+    def list_events(limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                    offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+        return state.store().events(limit=limit, offset=offset)
+
+    @app.get("/api/events/{event_id}", tags=["events"], summary="One event")
+    def get_event(event_id: str) -> dict[str, Any]:
+        return state.store().event(event_id)
+
+    @app.get("/api/stories", tags=["stories"], summary="Stories, latest first")
+    def list_stories(limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                     offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+        return state.store().stories(limit=limit, offset=offset, latest_first=True)
+
+    @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story with its timeline")
+    def get_story(story_id: str) -> dict[str, Any]:
+        from storyline.timeline import story_timeline
+
+        store = state.store()
+        return store.story(story_id) | {"timeline": story_timeline(store, story_id)["events"]}
+
+    @app.get("/api/timeline", tags=["stories"], summary="Dated events of an entity (any spelling) or a story")
+    def timeline(entity: Annotated[str | None, Query(max_length=200)] = None,
+                 story: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
+        from storyline.timeline import entity_timeline, story_timeline
+
+        if bool(entity) == bool(story):
+            return JSONResponse({"error": "give exactly one of entity=NAME or story=ID"}, status_code=400)
+        return entity_timeline(state.store(), entity) if entity else story_timeline(state.store(), story or "")
+
+    @app.get("/api/search", tags=["search"], summary="Hybrid full-text + semantic search, cross-lingual")
+    def search(q: Annotated[str, Query(min_length=1, max_length=500, description="Words, names, a phrase")],
+               language: Annotated[str | None, Query(max_length=8)] = None,
+               since: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
+               until: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
+               entity: Annotated[str | None, Query(max_length=200)] = None,
+               source: Annotated[str | None, Query(max_length=200)] = None,
+               mode: Annotated[str, Query(pattern="^(hybrid|text|semantic)$")] = "hybrid",
+               limit: Annotated[int, Query(ge=1, le=200)] = 20) -> dict[str, Any]:
+        filters = SearchFilters.parse(language=language, since=since, until=until, entity=entity, source=source)
+        return state.searcher().search(q, filters=filters, limit=limit, mode=mode)
+
+    @app.get("/api/similar", tags=["articles"], summary="Are two articles about the same event, and why")
+    def similar(a: Annotated[str, Query(max_length=200)], b: Annotated[str, Query(max_length=200)]) -> dict[str, Any]:
+        store = state.store()
+        return explain_pair(store.get_article(a), store.get_article(b))
+
+    @app.post("/api/ingest", tags=["articles"], summary="Add articles: one JSON object, a JSON array, or JSONL",
+              openapi_extra={"requestBody": {"content": {
+                  "application/json": {"schema": {"type": "object", "required": ["text"], "properties": {
+                      "id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"},
+                      "html": {"type": "string"}, "url": {"type": "string"}, "published": {"type": "string"},
+                      "lang": {"type": "string"}}}},
+                  "application/x-ndjson": {"schema": {"type": "string"}}}}})
+    async def ingest(request: Request) -> Any:
+        denied = _check_token(request, state)
+        if denied is not None:
+            return denied
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > state.max_body:
+            return _too_large(state.max_body)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > state.max_body:
+                return _too_large(state.max_body)
+        try:
+            lines = views.body_to_jsonl(bytes(body), request.headers.get("content-type", ""))
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        report = await run_in_threadpool(_ingest_lines, state, lines)
+        status = 422 if report["failed"] and not report["ingested"] and not report["duplicates"] else 200
+        return JSONResponse(report, status_code=status)
+
+    # -- web UI --------------------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> HTMLResponse:
+        store = state.store()
+        return page(request, "home.html", stories=store.stories(limit=30, latest_first=True), counts=store.counts())
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, q: Annotated[str, Query(max_length=500)] = "",
+                    language: str = "", since: str = "", until: str = "", entity: str = "",
+                    source: str = "") -> HTMLResponse:
+        form = {"q": q, "language": language, "since": since, "until": until, "entity": entity, "source": source}
+        result = None
+        if q.strip():
+            filters = SearchFilters.parse(language=language, since=since, until=until, entity=entity, source=source)
+            result = state.searcher().search(q, filters=filters, limit=30)
+        return page(request, "search.html", form=form, result=result)
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
+    def story_page(request: Request, story_id: str) -> HTMLResponse:
+        from storyline.timeline import story_timeline
+
+        store = state.store()
+        story = store.story(story_id)
+        events = story_timeline(store, story_id)["events"]
+        return page(request, "story.html", story=story, events=events, chart=views.timeline_chart(events),
+                    breakdown=views.breakdown(events))
+
+    @app.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
+    def event_page(request: Request, event_id: str) -> HTMLResponse:
+        store = state.store()
+        event = store.event(event_id)
+        articles = [store.get_article(a["id"]) for a in event["articles"]]
+        shared = views.shared_surfaces(articles)
+        pairs = [explain_pair(articles[0], other) for other in articles[1:6]]
+        return page(request, "event.html", event=event, articles=articles, shared=shared, pairs=pairs)
+
+    @app.get("/entities/{name}", response_class=HTMLResponse, include_in_schema=False)
+    def entity_page(request: Request, name: str) -> HTMLResponse:
+        from storyline.timeline import entity_timeline
+
+        result = entity_timeline(state.store(), name)
+        return page(request, "entity.html", result=result, chart=views.timeline_chart(result["events"]))
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(request: Request, article_id: str) -> HTMLResponse:
+        store = state.store()
+        article = store.get_article(article_id)
+        return page(request, "article.html", article=article, event_id=store.event_of(article_id))
+
+    return app
+
+
+def _ingest_lines(state: ServerState, lines: str) -> dict[str, Any]:
+    """Run the pipeline on a JSONL text; one ingest at a time per process."""
+    from storyline.stages.ingest import parse_jsonl
+
+    with state.ingest_lock:
+        store = SQLiteStore(state.db)
+        try:
+            report = state.pipeline().ingest_records(parse_jsonl(lines, "request"), store)
+        finally:
+            store.close()
+    return report.to_json() | {"ids": report.ingested}
+
+
+def _check_token(request: Request, state: ServerState) -> JSONResponse | None:
+    if state.token:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), state.token.encode()):
+            return JSONResponse({"error": "ingest needs 'Authorization: Bearer TOKEN' (the server's --token)"},
+                                status_code=401)
+        return None
+    if state.require_token:
+        return JSONResponse({"error": "ingest is disabled: this server listens beyond localhost without a token; "
+                                      "restart it with --token or $STORYLINE_TOKEN"}, status_code=403)
+    return None
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"error": f"request body larger than {limit} bytes; send fewer articles per request"},
+                        status_code=413)
+
