@@ -16,6 +16,7 @@ The query never reaches FTS5 as syntax: only quoted word tokens do.
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -223,7 +224,7 @@ class Searcher:
                 "SELECT f.rowid AS seq, bm25(articles_fts, 3.0, 1.0, 2.0) AS rank FROM articles_fts f"
                 f" JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? {sql} ORDER BY rank LIMIT ?",
                 [match, *params, depth]).fetchall()
-        except Exception:  # a query FTS5 still refuses (should not happen: only quoted words reach it)
+        except sqlite3.OperationalError:  # FTS5 refused the expression: cannot happen with quoted words only
             return []
         return [(int(r["seq"]), -float(r["rank"])) for r in rows]
 
@@ -253,9 +254,13 @@ class Searcher:
     def _allowed_seqs(self, filters: SearchFilters) -> set[int] | None:
         if not filters.entity:
             return None
+        from storyline.errors import NotFoundError
         from storyline.timeline import resolve_entity
 
-        return self.store.seqs_with_entities(resolve_entity(self.store, filters.entity))
+        try:
+            return self.store.seqs_with_entities(resolve_entity(self.store, filters.entity))
+        except NotFoundError:  # no article names it: nothing can match
+            return set()
 
 
 def fts_query(query: str, names: list[str]) -> str:

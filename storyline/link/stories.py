@@ -34,8 +34,12 @@ class StoryState:
         principal = self.profile.salient("PER")
         people = sorted(principal, key=lambda n: -self.profile.entities[n])[:2]
         places = [n for n, _ in self.profile.of_type("LOC").most_common(1)]
-        subject = ", ".join(sorted(people)) or ", ".join(n for n, _ in self.profile.entities.most_common(2))
-        return f"{subject} · {places[0]}" if places else subject or self.story_id
+        if not people:  # no person: the most named entities other than the place
+            people = [n for n, _ in self.profile.entities.most_common(3) if n not in places][:2]
+        subject = ", ".join(sorted(people))
+        if subject and places:
+            return f"{subject} · {places[0]}"
+        return subject or (places[0] if places else self.story_id)
 
 
 @dataclass(slots=True, frozen=True)

@@ -89,6 +89,7 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
     app.state.storyline = state
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["highlight"] = views.highlight
+    templates.env.filters["source_name"] = views.source_name
     templates.env.globals["lang_name"] = views.language_name
 
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

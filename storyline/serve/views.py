@@ -102,12 +102,13 @@ def _point(event: dict[str, Any], x: float, undated: bool = False) -> dict[str, 
 def breakdown(events: list[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
     """Article counts per language and per outlet over a list of timeline events."""
     languages = Counter(a.get("language") or "?" for e in events for a in e["articles"])
-    outlets = Counter(a.get("outlet") or _source_name(a.get("source", "")) for e in events for a in e["articles"])
+    outlets = Counter(a.get("outlet") or source_name(a.get("source", "")) for e in events for a in e["articles"])
     return {"languages": languages.most_common(), "outlets": outlets.most_common(12)}
 
 
-def _source_name(source: str) -> str:
-    return source.rsplit("/", 1)[-1] or "?"
+def source_name(source: str) -> str:
+    """A file path or URL shortened to its last part (the page has the full provenance)."""
+    return source.rstrip("/").rsplit("/", 1)[-1] or "?"
 
 
 def body_to_jsonl(body: bytes, content_type: str) -> str:

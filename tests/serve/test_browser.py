@@ -1,0 +1,144 @@
+"""The web UI in a real browser: Debian's Chromium driven by Playwright against ``storyline serve``.
+
+Skips (with the reason) where Chromium or the seeds are absent, except when
+``STORYLINE_REQUIRE_BROWSER=1`` (CI sets it after installing Chromium): then a
+missing browser is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storyline.pipeline import Pipeline
+from storyline.stages.ingest import parse_jsonl
+from storyline.store.sqlite import SQLiteStore
+from tests.conftest import SEEDS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+REQUIRED = os.environ.get("STORYLINE_REQUIRE_BROWSER") == "1"
+HOSTILE_JSONL = (
+    '{"id": "hostile", "title": "Protest <img src=x onerror=alert(1)>", "url": "javascript:alert(4)", "text": '
+    '"Officials met in Geneva on Monday, March 6, 2023, and a protester held a sign reading '
+    "<script>alert('x')</script> outside the hall. The <b onmouseover=alert(5)>talks</b> ended late, "
+    'see <a href=\\"javascript:alert(2)\\" onclick=\\"alert(3)\\">this</a>."}'
+)
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[dev]')"
+    if not SEEDS.exists():
+        return f"seed articles not found at {SEEDS}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    reason = _missing()
+    if reason:
+        if REQUIRED:
+            pytest.fail(f"STORYLINE_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    db = tmp_path_factory.mktemp("browser") / "seeds.db"
+    with SQLiteStore(db) as store:
+        pipeline = Pipeline()
+        pipeline.ingest([str(SEEDS)], store, progress=False)
+        pipeline.ingest_records(parse_jsonl(HOSTILE_JSONL, "hostile"), store)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "storyline.cli", "serve", "--db", str(db), "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=1):
+                break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(f"storyline serve exited: {process.stderr.read().decode() if process.stderr else ''}")
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    if process.stderr:
+        process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"])
+        yield chromium
+        chromium.close()
+
+
+def test_story_timeline_and_cross_lingual_search(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto(server + "/")
+    page.screenshot(path=str(tmp_path / "1-home.png"), full_page=True)
+    page.get_by_role("link", name="Benjamin Netanyahu, Vladimir Putin").first.click()
+
+    page.wait_for_url("**/stories/*")
+    assert page.locator("svg circle").count() >= 1  # the timeline chart
+    paris_reports = ("Netanyahu, Putin hold ‘important’ talks in Paris", "Putin, Netanyahu struggle to mend ties in Paris")
+    for title in paris_reports:
+        assert page.get_by_role("link", name=title).first.is_visible()
+    assert page.locator(".timeline-event").first.inner_text().startswith("2018-11-11")
+    page.screenshot(path=str(tmp_path / "2-story.png"), full_page=True)
+
+    page.locator(".timeline-event a[href^='/events/']").first.click()  # the dated event: the Paris meeting
+    page.wait_for_url("**/events/*")
+    assert page.locator("article").count() == 2  # both reports side by side
+    assert page.locator("article mark", has_text="Vladimir Putin").count() >= 2
+    page.screenshot(path=str(tmp_path / "3-event.png"), full_page=True)
+
+    page.get_by_role("searchbox").first.fill("Poutine Netanyahou")
+    page.get_by_role("button", name="Search").first.click()
+    page.wait_for_url("**/search?q=*")
+    results = page.locator(".result")
+    english = [results.nth(i).inner_text() for i in range(results.count())
+               if "\nen" in results.nth(i).inner_text() or " en " in results.nth(i).inner_text()]
+    assert any("Netanyahu, Putin hold" in text for text in english)
+    page.screenshot(path=str(tmp_path / "4-search.png"), full_page=True)
+    assert dialogs == []
+    assert list(tmp_path.glob("*.png"))
+
+
+def test_hostile_text_stays_inert(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(server + "/articles/hostile")
+    body = page.locator("main").inner_text()
+    assert "<script>alert('x')</script>" in body  # shown as text
+    assert page.locator("main script, main img, main b").count() == 0  # not as elements
+    page.get_by_text("this", exact=False).last.hover()
+    for link in page.locator("main a").all():
+        assert not (link.get_attribute("href") or "").startswith("javascript:")
+    page.goto(server + "/search?q=protester+Geneva")
+    page.goto(server + "/search?q=" + "%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+    assert dialogs == []
