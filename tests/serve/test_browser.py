@@ -103,7 +103,8 @@ def test_story_timeline_and_cross_lingual_search(server: str, browser, tmp_path:
 
     page.wait_for_url("**/stories/*")
     assert page.locator("svg circle").count() >= 1  # the timeline chart
-    paris_reports = ("Netanyahu, Putin hold ‘important’ talks in Paris", "Putin, Netanyahu struggle to mend ties in Paris")
+    paris_reports = ("Netanyahu, Putin hold ‘important’ talks in Paris",
+                     "Putin, Netanyahu struggle to mend ties in Paris")
     for title in paris_reports:
         assert page.get_by_role("link", name=title).first.is_visible()
     assert page.locator(".timeline-event").first.inner_text().startswith("2018-11-11")
