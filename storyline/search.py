@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -39,10 +40,15 @@ STEMMERS = {"en": "english", "fr": "french", "de": "german", "es": "spanish", "i
 #: Languages a query's words are stemmed in (those Storyline enriches best).
 QUERY_LANGUAGES = ("en", "fr", "de", "es", "it", "nl")
 RRF_K = 60
+#: Matches BM25 ranks at most, roughly, for queries of very common words (see Searcher.text_search).
+TEXT_BUDGET = 5_000
+#: Best text matches that filters are applied to.
+FILTER_POOL = 2_000
 MIN_SEMANTIC_SCORE = 0.2
 _WORD = re.compile(r"\w+", re.UNICODE)
 FTS_SCHEMA = ("CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
               "title, body, names, content='', tokenize='unicode61 remove_diacritics 2')")
+FTS_VOCAB_SCHEMA = "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts_vocab USING fts5vocab(articles_fts, 'row')"
 
 
 @lru_cache(maxsize=32)
@@ -54,6 +60,8 @@ def _stemmer(language: str | None) -> Any:
 
 
 _STEM_LOCK = threading.Lock()
+#: Worker threads for the semantic side of hybrid queries.
+_SIDE_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="storyline-search")
 
 
 def stem_words(text: str, language: str | None) -> list[str]:
@@ -112,9 +120,9 @@ class _Vectors:
 
     seqs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
-    languages: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
-    dates: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
-    sources: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    languages: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="U8"))
+    dates: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="U10"))  # ISO dates sort as text
+    sources: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="U1"))
     last_seq: int = 0
 
 
@@ -141,9 +149,10 @@ class VectorIndex:
             self._vectors = _Vectors(
                 seqs=np.concatenate([current.seqs, np.array([r["seq"] for r in rows], dtype=np.int64)]),
                 matrix=np.ascontiguousarray(matrix, dtype=np.float32),
-                languages=np.concatenate([current.languages, np.array([r["language"] for r in rows], dtype=object)]),
-                dates=np.concatenate([current.dates, np.array([r["day"] for r in rows], dtype=object)]),
-                sources=np.concatenate([current.sources, np.array([r["src"] for r in rows], dtype=object)]),
+                languages=np.concatenate([current.languages,
+                                          np.array([r["language"] or "" for r in rows], dtype="U8")]),
+                dates=np.concatenate([current.dates, np.array([r["day"] or "" for r in rows], dtype="U10")]),
+                sources=np.concatenate([current.sources, np.array([r["src"] for r in rows], dtype=str)]),
                 last_seq=int(rows[-1]["seq"]),
             )
             return self._vectors
@@ -157,6 +166,7 @@ class Searcher:
         self.store = store
         self._embedder = embedder
         self.index = index or VectorIndex()
+        self.min_semantic_score = MIN_SEMANTIC_SCORE
 
     @property
     def embedder(self) -> Embedder:
@@ -174,8 +184,13 @@ class Searcher:
         allowed = self._allowed_seqs(filters)
         depth = max(50, limit * 3)
         names = self.query_entities(query)
+        semantic = None
+        if mode in ("hybrid", "semantic"):  # the cosine pass runs beside BM25 (both release the GIL)
+            vectors, query_vector = self.index.refresh(self.store), self.embedder.encode([query])[0]
+            semantic = _SIDE_POOL.submit(_semantic_hits, vectors, query_vector, filters, allowed, depth,
+                                         self.min_semantic_score)
         text_hits = self.text_search(query, names, filters, allowed, depth) if mode in ("hybrid", "text") else []
-        semantic_hits = self.semantic_search(query, filters, allowed, depth) if mode in ("hybrid", "semantic") else []
+        semantic_hits = semantic.result() if semantic is not None else []
         fused: dict[int, dict[str, Any]] = {}
         for kind, hits in (("text", text_hits), ("semantic", semantic_hits)):
             for rank, (seq, score) in enumerate(hits, start=1):
@@ -214,42 +229,59 @@ class Searcher:
 
     def text_search(self, query: str, names: list[str], filters: SearchFilters, allowed: set[int] | None,
                     depth: int) -> list[tuple[int, float]]:
-        """BM25 over stemmed title and body plus canonical names."""
-        match = fts_query(query, names)
-        if not match:
+        """BM25 over stemmed title and body plus canonical names.
+
+        BM25 scores every article that matches, so a query of very common words would
+        cost time in proportion to the archive. When the words' document counts add up
+        to more than ``TEXT_BUDGET``, only the newest articles (about ``TEXT_BUDGET``
+        matches' worth) are ranked. Filters apply to the best ``FILTER_POOL`` matches
+        (FTS5 cannot use them while ranking). The semantic side always covers the
+        whole archive with exact filters, so hybrid results still reach older or
+        filtered articles.
+        """
+        clauses = query_clauses(query, names)
+        if not clauses:
             return []
-        sql, params = _filter_sql(filters, allowed)
+        where, params = ["articles_fts MATCH ?"], [" OR ".join(clauses)]
+        floor = self._newest_window(query, names)
+        if floor:
+            where.append("rowid >= ?")
+            params.append(floor)
+        sql, filter_params = _filter_sql(filters)
+        if allowed is not None:
+            sql += " AND a.seq IN (SELECT value FROM json_each(?))"
+            filter_params.append("[" + ",".join(str(s) for s in sorted(allowed)) + "]")
+        ranked = f"SELECT rowid AS seq, bm25(articles_fts, 3.0, 1.0, 2.0) AS rank FROM articles_fts" \
+                 f" WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?"
         try:
-            rows = self.store.conn.execute(
-                "SELECT f.rowid AS seq, bm25(articles_fts, 3.0, 1.0, 2.0) AS rank FROM articles_fts f"
-                f" JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? {sql} ORDER BY rank LIMIT ?",
-                [match, *params, depth]).fetchall()
+            if sql:
+                rows = self.store.conn.execute(
+                    f"SELECT f.seq, f.rank FROM ({ranked}) f JOIN articles a ON a.seq = f.seq WHERE 1 {sql}"
+                    " ORDER BY f.rank LIMIT ?", [*params, FILTER_POOL, *filter_params, depth]).fetchall()
+            else:
+                rows = self.store.conn.execute(ranked, [*params, depth]).fetchall()
         except sqlite3.OperationalError:  # FTS5 refused the expression: cannot happen with quoted words only
             return []
         return [(int(r["seq"]), -float(r["rank"])) for r in rows]
 
+    def _newest_window(self, query: str, names: list[str]) -> int | None:
+        """The lowest ``seq`` to rank when the query's words are too common to rank everywhere."""
+        expected = 0
+        for forms in query_forms(query):
+            counts = [self.store.term_documents(_fold(form)) for form in forms]
+            expected += max(counts, default=0)
+        if expected <= TEXT_BUDGET:
+            return None
+        newest = self.store.max_seq()
+        return max(1, int(newest - newest * TEXT_BUDGET / expected))
+
     def semantic_search(self, query: str, filters: SearchFilters, allowed: set[int] | None,
                         depth: int) -> list[tuple[int, float]]:
         """Cosine between the query's embedding and each article's (title + lead) embedding."""
-        vectors = self.index.refresh(self.store)
-        if not len(vectors.seqs) or not query.strip():
+        if not query.strip():
             return []
-        scores = vectors.matrix @ self.embedder.encode([query])[0]
-        mask = scores >= MIN_SEMANTIC_SCORE
-        if filters.language:
-            mask &= vectors.languages == filters.language
-        if filters.source:
-            mask &= np.array([filters.source in (s or "") for s in vectors.sources], dtype=bool)
-        if filters.since or filters.until:
-            lo, hi = _iso(filters.since) or "", _iso(filters.until) or "9999"
-            mask &= np.array([bool(d) and lo <= d <= hi for d in vectors.dates], dtype=bool)
-        if allowed is not None:
-            mask &= np.isin(vectors.seqs, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
-        candidates = np.flatnonzero(mask)
-        if not len(candidates):
-            return []
-        top = candidates[np.argsort(-scores[candidates], kind="stable")[:depth]]
-        return [(int(vectors.seqs[i]), float(scores[i])) for i in top]
+        return _semantic_hits(self.index.refresh(self.store), self.embedder.encode([query])[0], filters, allowed,
+                              depth, self.min_semantic_score)
 
     def _allowed_seqs(self, filters: SearchFilters) -> set[int] | None:
         if not filters.entity:
@@ -263,17 +295,54 @@ class Searcher:
             return set()
 
 
-def fts_query(query: str, names: list[str]) -> str:
-    """An FTS5 MATCH expression built only from quoted word tokens (no user syntax gets through)."""
-    clauses = []
+def _semantic_hits(vectors: _Vectors, query_vector: np.ndarray, filters: SearchFilters, allowed: set[int] | None,
+                   depth: int, min_score: float) -> list[tuple[int, float]]:
+    """Exact cosine against every stored embedding, with the filters applied exactly."""
+    if not len(vectors.seqs):
+        return []
+    scores = vectors.matrix @ query_vector
+    mask = scores >= min_score
+    if filters.language:
+        mask &= vectors.languages == filters.language
+    if filters.source:
+        mask &= np.char.find(vectors.sources, filters.source) >= 0
+    if filters.since:
+        mask &= (vectors.dates != "") & (vectors.dates >= filters.since.isoformat())
+    if filters.until:
+        mask &= (vectors.dates != "") & (vectors.dates <= filters.until.isoformat())
+    if allowed is not None:
+        mask &= np.isin(vectors.seqs, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+    candidates = np.flatnonzero(mask)
+    if not len(candidates):
+        return []
+    if len(candidates) > depth:  # partial selection first: a full sort of 100,000 scores costs more
+        candidates = candidates[np.argpartition(-scores[candidates], depth)[:depth]]
+    top = candidates[np.argsort(-scores[candidates], kind="stable")]
+    return [(int(vectors.seqs[i]), float(scores[i])) for i in top]
+
+
+def query_forms(query: str) -> list[list[str]]:
+    """Each query word with its stems in the supported languages (at most 32 words)."""
+    out = []
     for word in _WORD.findall(query)[:32]:
-        forms = {word.lower()} | {stem_words(word, lang)[0] for lang in QUERY_LANGUAGES if stem_words(word, lang)}
-        clauses.append("(" + " OR ".join(f'"{f}"' for f in sorted(forms)) + ")")
+        forms = {word.lower()} | {stem for lang in QUERY_LANGUAGES for stem in stem_words(word, lang)[:1]}
+        out.append(sorted(forms))
+    return out
+
+
+def query_clauses(query: str, names: list[str]) -> list[str]:
+    """FTS5 clauses built only from quoted word tokens (no user syntax gets through)."""
+    clauses = ["(" + " OR ".join(f'"{f}"' for f in forms) + ")" for forms in query_forms(query)]
     for name in names:
         tokens = [t.lower() for t in _WORD.findall(name)]
         if tokens:
             clauses.append('names : "' + " ".join(tokens) + '"')
-    return " OR ".join(clauses)
+    return clauses
+
+
+def fts_query(query: str, names: list[str]) -> str:
+    """The FTS5 MATCH expression for a query: any of its words or named entities."""
+    return " OR ".join(query_clauses(query, names))
 
 
 def snippet(text: str, words: set[str], width: int = 240) -> str:
@@ -292,7 +361,7 @@ def _fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
-def _filter_sql(filters: SearchFilters, allowed: set[int] | None) -> tuple[str, list[Any]]:
+def _filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
     sql, params = "", []
     if filters.language:
         sql += " AND a.language = ?"
@@ -306,9 +375,6 @@ def _filter_sql(filters: SearchFilters, allowed: set[int] | None) -> tuple[str, 
     if filters.until:
         sql += " AND coalesce(a.event_date, a.published) <= ?"
         params.append(filters.until.isoformat())
-    if allowed is not None:
-        sql += " AND a.seq IN (SELECT value FROM json_each(?))"
-        params.append("[" + ",".join(str(s) for s in sorted(allowed)) + "]")
     return sql, params
 
 

@@ -24,7 +24,7 @@ from storyline.errors import NotFoundError, StorylineError
 from storyline.link.events import Assignment, EventState, OnlineEventClusterer
 from storyline.link.profile import Profile, profile_of
 from storyline.link.stories import StoryLink, StoryLinker, StoryState
-from storyline.search import FTS_SCHEMA, index_fields
+from storyline.search import FTS_SCHEMA, FTS_VOCAB_SCHEMA, index_fields
 
 SCHEMA_VERSION = 2
 SCHEMA = """
@@ -112,6 +112,7 @@ class SQLiteStore:
     def _add_search_index(self) -> None:
         """Schema 2: full-text index (FTS5) and case-folded name indexes for search."""
         self.conn.execute(FTS_SCHEMA)
+        self.conn.execute(FTS_VOCAB_SCHEMA)
         self.conn.execute("CREATE INDEX IF NOT EXISTS entities_canonical_folded ON entities(lower(canonical))")
         self.conn.execute("CREATE INDEX IF NOT EXISTS entities_text_folded ON entities(lower(text))")
         for seq, in self.conn.execute("SELECT seq FROM articles ORDER BY seq").fetchall():
@@ -349,6 +350,14 @@ class SQLiteStore:
         if not found:
             raise NotFoundError("E015", kind="story", id=story_id, db=self.path)
         return found[0]
+
+    def term_documents(self, term: str) -> int:
+        """How many articles hold an indexed word (from the FTS5 vocabulary)."""
+        row = self.conn.execute("SELECT doc FROM articles_fts_vocab WHERE term = ?", (term,)).fetchone()
+        return int(row["doc"]) if row else 0
+
+    def max_seq(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
 
     def story_last_dates(self) -> dict[str, str]:
         """The date of each story's latest dated event."""
