@@ -235,6 +235,23 @@ def serve(db: str, host: str, port: int, token: str | None, max_body: int) -> No
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+@main.command()
+@_db_option
+@FORMAT
+@_friendly
+def doctor(db: str, fmt: str) -> None:
+    """Check the database: SQLite integrity, orphan rows, search index, events and stories.
+
+    Exits with status 1 when a check fails. Read-only: it changes nothing.
+    """
+    with _open(db) as store:
+        results = store.check()
+    _emit(fmt, {"db": db, "ok": all(r["ok"] for r in results), "checks": results}, ["check", "status", "detail"],
+          lambda: [[r["check"], "ok" if r["ok"] else "PROBLEM", r["detail"]] for r in results])
+    if not all(r["ok"] for r in results):
+        raise SystemExit(1)
+
+
 @main.group(name="eval")
 def eval_group() -> None:
     """Measure quality on gold data (see ../shared/data/README.md)."""

@@ -141,25 +141,43 @@ class Pipeline:
         report = report if report is not None else IngestReport()
         batch: list[Article] = []
         pending: set[str] = set()
-        for record in records:
-            if isinstance(record, IngestFailure):
-                report.failures.append(record)
-                continue
-            digest = record.content_hash
-            if digest in pending or store.has_content(digest):
-                report.duplicates.append(record.source)
-                continue
-            try:
-                batch.append(self.enrich(record))
-            except Skip as skip:
-                report.failures.append(IngestFailure(record.source, skip.code, skip.args[0]))
-                continue
-            pending.add(digest)
-            if len(batch) >= self.order_window:
+        for position, record in enumerate(records, start=1):
+            self._take(record, store, report, batch, pending)
+            # Windows are cut by input position, not by the count of new articles, so a re-run
+            # after a crash (which skips what was stored) links the rest in exactly the same order.
+            if position % self.order_window == 0:
                 self._flush(batch, store, report)
                 batch, pending = [], set()
         self._flush(batch, store, report)
         return report
+
+    def _take(self, record: Article | IngestFailure, store: SQLiteStore, report: IngestReport,
+              batch: list[Article], pending: set[str]) -> None:
+        """Enrich one record into ``batch``, or record why not (failure, duplicate)."""
+        if isinstance(record, IngestFailure):
+            report.failures.append(record)
+            return
+        digest = record.content_hash
+        if digest in pending:
+            report.duplicates.append(record.source)
+            return
+        if store.has_content(digest):
+            report.duplicates.append(record.source)
+            self._replay(store.article_by_hash(digest))
+            return
+        try:
+            batch.append(self.enrich(record))
+        except Skip as skip:
+            report.failures.append(IngestFailure(record.source, skip.code, skip.args[0]))
+            return
+        pending.add(digest)
+
+    def _replay(self, stored: Article) -> None:
+        """Let stages that learn across articles learn from one stored in an earlier run."""
+        for current in self.stages:
+            replay = getattr(current, "replay", None)
+            if replay is not None:
+                replay(stored)
 
     def _flush(self, window: list[Article], store: SQLiteStore, report: IngestReport) -> None:
         """Embed, order by event date, link and store a window of enriched articles."""

@@ -116,3 +116,20 @@ def test_cli_eval_clustering_needs_the_gold_label(tmp_path: Path) -> None:
     gold.write_text(json.dumps({"id": "a", "text": "Some text here."}) + "\n")
     result = CliRunner().invoke(main, ["eval", "clustering", "--data", str(gold)])
     assert result.exit_code == 1 and "--label" in result.output
+
+
+def test_cli_doctor_reports_and_sets_the_exit_status(ingested: Path, tmp_path: Path) -> None:
+    healthy = _json(["doctor", "--db", str(ingested), "--format", "json"])
+    assert healthy["ok"] and len(healthy["checks"]) >= 7
+    broken = tmp_path / "broken.db"
+    shutil.copy(ingested, broken)
+    import sqlite3
+
+    with sqlite3.connect(broken) as conn:
+        conn.execute("DELETE FROM stories")
+    result = CliRunner().invoke(main, ["doctor", "--db", str(broken)])
+    assert result.exit_code == 1 and "PROBLEM" in result.output and "missing story" in result.output
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("hello " * 1000)
+    result = CliRunner().invoke(main, ["doctor", "--db", str(not_a_db)])
+    assert result.exit_code == 1 and "is not a Storyline database" in result.output and "Traceback" not in result.output

@@ -233,12 +233,23 @@ class EntityRecognizer:
     def __call__(self, article: Article) -> Article:
         mentions = self._mentions(article.full_text, article.language)
         article.entities, canonical_at = self._resolve(mentions)
+        self._learn_names(article)
+        article.extras["lead_entities"] = sorted({c for start, c in canonical_at if start < article.head_end})
+        return article
+
+    def replay(self, article: Article) -> None:
+        """Learn from an article enriched in an earlier run (skipped now as already stored), so a
+        resumed ingest recognises names exactly as the uninterrupted run would have."""
+        for entity in article.entities:
+            if entity.type == "PER":
+                self.registry.add(entity.canonical)
+        self._learn_names(article)
+
+    def _learn_names(self, article: Article) -> None:
         if self.use_ner and load_ner(article.language or "") is not None:
             for entity in article.entities:
                 if entity.resolved_by != "alias table":
                     self.known.learn(entity)
-        article.extras["lead_entities"] = sorted({c for start, c in canonical_at if start < article.head_end})
-        return article
 
     def _mentions(self, text: str, language: str | None) -> list[tuple[int, str, EntityType | None]]:
         """(offset, tidy text, NER type or None for gazetteer hits), in text order."""

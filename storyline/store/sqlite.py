@@ -235,6 +235,49 @@ class SQLiteStore:
                 story_id=st["story_id"], seq=st["seq"], profile=Profile.from_json(json.loads(st["profile_json"])),
                 event_ids=events, first_date=_date(st["first_date"]), last_date=_date(st["last_date"]))
 
+    # -- checking --------------------------------------------------------------------------
+    def check(self) -> list[dict[str, Any]]:
+        """Consistency checks (``storyline doctor``): each with ``check``, ``ok`` and ``detail``."""
+        results = []
+
+        def report(name: str, problems: int | str, detail: str) -> None:
+            results.append({"check": name, "ok": problems in (0, "ok"), "detail": detail})
+
+        integrity = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall()]
+        report("sqlite integrity", integrity[0] if integrity == ["ok"] else len(integrity),
+               "ok" if integrity == ["ok"] else "; ".join(integrity[:5]))
+        orphans = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+        tables = sorted({r[0] for r in orphans})
+        report("rows pointing at missing articles or events", len(orphans),
+               f"{len(orphans)} rows in {', '.join(tables)}" if orphans else "none")
+        try:
+            self.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES('integrity-check')")
+            fts_problem = ""
+        except sqlite3.DatabaseError as exc:
+            fts_problem = str(exc)
+        indexed = self.conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0]
+        stored = self.count_articles()
+        report("search index", 1 if fts_problem or indexed != stored else 0,
+               fts_problem or f"{indexed} of {stored} articles indexed")
+        unassigned = self.conn.execute("SELECT count(*) FROM articles a WHERE NOT EXISTS"
+                                       " (SELECT 1 FROM event_articles ea WHERE ea.article_id = a.id)").fetchone()[0]
+        report("every article in an event", unassigned, f"{unassigned} articles without an event")
+        empty = self.conn.execute("SELECT count(*) FROM events e WHERE NOT EXISTS"
+                                  " (SELECT 1 FROM event_articles ea WHERE ea.event_id = e.event_id)").fetchone()[0]
+        report("every event has articles", empty, f"{empty} empty events")
+        lost = self.conn.execute("SELECT count(*) FROM events WHERE story_id IS NOT NULL AND story_id NOT IN"
+                                 " (SELECT story_id FROM stories)").fetchone()[0]
+        report("every event's story exists", lost, f"{lost} events point at a missing story")
+        row = self.conn.execute("SELECT value FROM meta WHERE key='linker_state'").fetchone()
+        top = self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        next_seq = json.loads(row["value"])["event_seq"] if row else 1
+        report("event numbering continues after the last event", 0 if next_seq > top else 1,
+               f"next event number {next_seq}, highest stored {top}")
+        version = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        report("schema version", 0 if version and int(version[0]) == SCHEMA_VERSION else 1,
+               f"schema {version[0] if version else '?'} (this Storyline: {SCHEMA_VERSION})")
+        return results
+
     # -- reading ---------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         """How many articles, events and stories the file holds."""
@@ -253,6 +296,12 @@ class SQLiteStore:
     def iter_articles(self) -> Iterator[Article]:
         for row in self.conn.execute("SELECT * FROM articles ORDER BY seq"):
             yield self._article(row)
+
+    def article_by_hash(self, content_hash: str) -> Article:
+        row = self.conn.execute("SELECT * FROM articles WHERE content_hash=?", (content_hash,)).fetchone()
+        if row is None:
+            raise NotFoundError("E010", id=content_hash, db=self.path)
+        return self._article(row)
 
     def get_article(self, article_id: str) -> Article:
         row = self.conn.execute("SELECT * FROM articles WHERE id=?", (article_id,)).fetchone()

@@ -60,3 +60,30 @@ def test_store_errors_are_clear(tmp_path: Path) -> None:
         SQLiteStore(not_db)
     with SQLiteStore(tmp_path / "empty.db") as store, pytest.raises(NotFoundError):
         store.get_article("nope")
+
+
+@pytest.fixture
+def filled(tmp_path: Path) -> Path:
+    db = tmp_path / "filled.db"
+    with SQLiteStore(db) as store:
+        Pipeline().ingest([str(ARTICLES / "en_summit.txt"), str(ARTICLES / "en_quake.txt")], store, progress=False)
+    return db
+
+
+def _problems(db: Path) -> set[str]:
+    with SQLiteStore(db) as store:
+        return {r["check"] for r in store.check() if not r["ok"]}
+
+
+def test_check_passes_on_a_healthy_file(filled: Path) -> None:
+    assert _problems(filled) == set()
+
+
+def test_check_finds_orphans_missing_index_rows_and_lost_events(filled: Path) -> None:
+    with SQLiteStore(filled) as store:
+        store.conn.execute("PRAGMA foreign_keys=OFF")
+        store.conn.execute("DELETE FROM events WHERE event_id=?", (store.event_of("en_quake"),))
+        store.conn.execute("INSERT INTO articles_fts (rowid, title, body, names) VALUES (99, 'x', 'y', 'z')")
+        store.conn.execute("DELETE FROM event_articles WHERE article_id='en_summit'")
+    assert _problems(filled) == {"rows pointing at missing articles or events", "search index",
+                                 "every article in an event", "every event has articles"}
