@@ -59,8 +59,11 @@ def iter_paths(paths: Iterable[str]) -> Iterator[Path | str]:
 def read_source(item: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | IngestFailure]:
     """Read one input (file path or '-') into articles or failures."""
     if item == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(max_bytes + 1)
         name = "<stdin>"
+        if len(data) > max_bytes:
+            yield _failure(name, Skip("E008", path=name, detail=max_bytes))
+            return
         suffix = ""
     else:
         path = Path(item)
@@ -97,21 +100,42 @@ def decode_bytes(data: bytes, name: str) -> str:
         if data.startswith(magic):
             raise Skip("E003", path=name, detail=kind)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     head = data[:8192]
     if b"\x00" in head:
-        raise Skip("E003", path=name, detail="NUL bytes")
+        utf16 = _utf16_without_bom(head)
+        if utf16 is None:
+            raise Skip("E003", path=name, detail="NUL bytes")
+        return data.decode(utf16, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # Mostly UTF-8 with a few broken bytes (a truncated scrape): keep UTF-8, mark the bad bytes.
+    lenient = data.decode("utf-8", errors="replace")
+    multibyte = sum(1 for ch in lenient if ord(ch) > 127 and ch != "\ufffd")
+    broken = lenient.count("\ufffd")
+    if multibyte and broken <= max(3, 0.01 * len(lenient)):
+        return lenient
     text = data.decode("cp1252", errors="replace")
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 0.05 * max(1, len(text[:8192])) or text.count("\ufffd") > 0.05 * max(1, len(text)):
         raise Skip("E003", path=name, detail="control characters")
     return text
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when NUL bytes sit in every other position (text in UTF-16)."""
+    even, odd = head[0::2], head[1::2]
+    if not even or not odd:
+        return None
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def parse_jsonl(text: str, name: str) -> Iterator[Article | IngestFailure]:

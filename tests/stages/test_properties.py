@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from storyline.errors import Skip
 from storyline.stages.clean import clean
 from storyline.stages.dates import DateResolver, find_expressions
+from storyline.stages.ingest import IngestFailure, read_source
 from tests.conftest import make_article
 
 LINES = st.lists(
@@ -27,9 +28,11 @@ def test_clean_never_crashes_and_only_removes_whole_lines(lines: list[str]) -> N
         article = clean(make_article(raw))
     except Skip:
         return
-    source_lines = {" ".join(line.split()) for line in raw.replace("\r", "\n").split("\n")}
-    for paragraph in article.text.split("\n\n"):
-        assert paragraph in source_lines
+    source_lines = [" ".join(line.split()) for line in raw.replace("\r", "\n").split("\n")]
+    position = 0
+    for paragraph in article.text.split("\n\n"):  # kept lines, in their original order
+        assert paragraph in source_lines[position:]
+        position = source_lines.index(paragraph, position) + 1
     assert article.title == "" or any(article.title in line for line in source_lines)
 
 
@@ -42,3 +45,16 @@ def test_dates_never_crash_on_any_text(text: str, language: str | None) -> None:
     article.lead = text[:100]
     article.language = language
     DateResolver()(article)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.binary(max_size=600), st.text(max_size=400).map(lambda t: t.encode("utf-8")),
+                 st.text(max_size=200).map(lambda t: t.encode("utf-16")),
+                 st.sampled_from([b"<html><body><p>x", b'{"text": 1}', b"\xef\xbb\xbf", b"\x00" * 10,
+                                  b"<" * 500, b'{"text": "a"}\n{'])))
+def test_reading_any_bytes_gives_articles_or_failures(tmp_path_factory, data: bytes) -> None:  # type: ignore[no-untyped-def]
+    for suffix in (".txt", ".html", ".jsonl"):
+        path = tmp_path_factory.mktemp("fuzz") / f"input{suffix}"
+        path.write_bytes(data)
+        for record in read_source(path):
+            assert isinstance(record, IngestFailure) or record.raw_text
