@@ -66,10 +66,14 @@ def main() -> None:
 @_db_option
 @click.option("--no-ner", is_flag=True, help="Skip spaCy NER (gazetteer only): faster, fewer entities.")
 @click.option("--max-bytes", default=20_000_000, show_default=True, help="Refuse input files larger than this.")
+@click.option("--window", default=1000, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Articles read before a window is linked in event-date order and stored. Smaller: stored "
+                   "sooner (a live feed); larger: better order for a disordered backfill.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, >3 files).")
 @FORMAT
 @_friendly
-def ingest(paths: tuple[str, ...], db: str, no_ner: bool, max_bytes: int, progress: bool | None, fmt: str) -> None:
+def ingest(paths: tuple[str, ...], db: str, no_ner: bool, max_bytes: int, window: int, progress: bool | None,
+           fmt: str) -> None:
     """Read articles from PATHS and add them to the database.
 
     PATHS are files, folders (read recursively) or '-' for standard input.
@@ -79,7 +83,8 @@ def ingest(paths: tuple[str, ...], db: str, no_ner: bool, max_bytes: int, progre
     """
     from storyline.pipeline import Pipeline, default_stages
 
-    pipeline = Pipeline(stages=default_stages(use_ner=not no_ner))
+    pipeline = Pipeline(stages=default_stages(use_ner=not no_ner), order_window=window)
+    pipeline.on_wait = lambda: click.echo(f"Another ingest is writing to {db}; waiting for it to finish...", err=True)
     with _open(db, create=True) as store:
         report = pipeline.ingest(paths, store, progress=progress, max_bytes=max_bytes)
     summary = report.to_json()
@@ -227,10 +232,11 @@ def serve(db: str, host: str, port: int, token: str | None, max_body: int) -> No
     """
     import uvicorn
 
-    from storyline.serve import create_app
+    from storyline.serve import create_app, is_loopback
 
-    local = host in ("127.0.0.1", "localhost", "::1")
-    app = create_app(db, token=token, require_token=not local, max_body=max_body)
+    app = create_app(db, token=token, require_token=not is_loopback(host), max_body=max_body)
+    if not is_loopback(host) and not token:
+        click.echo("Listening beyond localhost without --token: POST /api/ingest is disabled.", err=True)
     click.echo(f"Storyline on http://{host}:{port}/ (API docs at /docs) over {db}", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

@@ -23,6 +23,7 @@ MESSAGES: dict[str, str] = {
     "E014": "Unknown format {fmt!r}; use one of: {choices}.",
     "E015": "No {kind} with id {id!r} in {db}. List them with 'storyline {kind}s'.",
     "E016": "Bad search filter: {detail}.",
+    "E017": "Another ingest is writing to {db}; try again when it has finished.",
     "E020": "The embedding model {name!r} is not available: {detail}.",
     "E021": "The NER model for {lang!r} failed to load: {detail}.",
     "E030": "Stage {stage!r} needs {field!r}, which no earlier stage sets. Order: {order}.",

@@ -108,6 +108,8 @@ class Pipeline:
         self.linker = linker or StoryLinker()
         self.batch_size = batch_size
         self.order_window = order_window
+        self.wait_for_writer = True
+        self.on_wait: Callable[[], None] | None = None
 
     def enrich(self, article: Article) -> Article:
         """Run the per-article stages (raises Skip for an unusable article)."""
@@ -136,9 +138,17 @@ class Pipeline:
 
     def ingest_records(self, records: Iterable[Article | IngestFailure], store: SQLiteStore, *,
                        report: IngestReport | None = None) -> IngestReport:
-        """Enrich, link and store already-read records (files, an HTTP body...)."""
+        """Enrich, link and store already-read records (files, an HTTP body...).
+
+        Holds the store's writer lock for the run; ``wait_for_writer`` says whether to wait
+        for another ingest to finish (the CLI) or to fail at once (the web server).
+        """
+        with store.writer_lock(wait=self.wait_for_writer, on_wait=self.on_wait):
+            return self._ingest_locked(records, store, report if report is not None else IngestReport())
+
+    def _ingest_locked(self, records: Iterable[Article | IngestFailure], store: SQLiteStore,
+                       report: IngestReport) -> IngestReport:
         store.load_linkers(self.clusterer, self.linker)
-        report = report if report is not None else IngestReport()
         batch: list[Article] = []
         pending: set[str] = set()
         for position, record in enumerate(records, start=1):

@@ -63,6 +63,7 @@ class ServerState:
             from storyline.pipeline import Pipeline
 
             self._pipeline = Pipeline()
+            self._pipeline.wait_for_writer = False  # a CLI ingest on the same file: answer 409, do not hang
         return self._pipeline
 
 
@@ -97,7 +98,7 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
 
     @app.exception_handler(StorylineError)
     async def domain_error(request: Request, exc: StorylineError) -> Any:
-        status = 404 if isinstance(exc, NotFoundError) else 400
+        status = 404 if isinstance(exc, NotFoundError) else 409 if exc.code == "E017" else 400
         if request.url.path.startswith("/api"):
             return JSONResponse({"error": str(exc), "code": exc.code}, status_code=status)
         return page(request, "error.html", status_code=status, message=str(exc), status=status)
@@ -240,6 +241,18 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
         return page(request, "article.html", article=article, event_id=store.event_of(article_id))
 
     return app
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address is reachable only from this machine."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: assume it can be reached from elsewhere
 
 
 def _ingest_lines(state: ServerState, lines: str) -> dict[str, Any]:

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; run one ingest at a time
+    fcntl = None  # type: ignore[assignment]
 
 from storyline.article import Article, DatedValue, DateMention, Entity
 from storyline.errors import NotFoundError, StorylineError
@@ -210,6 +215,31 @@ class SQLiteStore:
             raise
         self.conn.execute("COMMIT")
 
+    @contextmanager
+    def writer_lock(self, *, wait: bool = True, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Be the only process adding articles to this file, for the whole run.
+
+        Two writers would each continue event numbering from the state they loaded. The
+        lock is an advisory ``flock`` on ``FILE.lock`` (released by the OS if the process
+        dies, so a kill -9 never leaves it stuck). Readers are never blocked (WAL).
+        """
+        if self.path == ":memory:" or fcntl is None:
+            yield
+            return
+        with open(f"{self.path}.lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not wait:
+                    raise StorylineError("E017", db=self.path) from None
+                if on_wait is not None:
+                    on_wait()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     # -- linker state ----------------------------------------------------------------------
     def load_linkers(self, clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
         """Restore open events and stories, so IDs continue and late articles still join."""
@@ -217,6 +247,8 @@ class SQLiteStore:
         if row is None:
             return
         state = json.loads(row["value"])
+        clusterer.events.clear()  # what this file holds now, not what an earlier run remembered
+        linker.stories.clear()
         clusterer.next_seq = state["event_seq"]
         linker.next_seq = state["story_seq"]
         clusterer.clock = date.fromisoformat(state["clock"]) if state["clock"] else None

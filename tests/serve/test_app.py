@@ -199,3 +199,27 @@ def test_missing_pages_are_404_pages(client: TestClient) -> None:
     response = client.get("/stories/st-999999")
     assert response.status_code == 404 and "<html" in response.text and "st-999999" in response.text
     assert client.get("/search", params={"q": "x", "since": "soon"}).status_code == 400
+
+
+def test_ingest_while_another_writer_holds_the_file_is_409(writable: TestClient) -> None:
+    from storyline.store.sqlite import SQLiteStore
+
+    db = writable.app.state.storyline.db
+    with SQLiteStore(db) as other, other.writer_lock():
+        response = writable.post("/api/ingest", json={"text": "A ferry strike began in Split on Monday, May 1, 2023."})
+    assert response.status_code == 409 and "Another ingest" in response.json()["error"]
+
+
+@pytest.mark.parametrize("query", ['"', "NEAR(", "a OR", "*", "title:x", "'; DROP TABLE articles; --", "%", "\\",
+                                   "a AND (b", "^", "-x", "<script>"])
+def test_search_syntax_and_sql_metacharacters_never_500(client: TestClient, query: str) -> None:
+    response = client.get("/api/search", params={"q": query})
+    assert response.status_code == 200 and isinstance(response.json()["results"], list)
+    assert client.get("/search", params={"q": query}).status_code == 200
+
+
+def test_which_addresses_count_as_local() -> None:
+    from storyline.serve import is_loopback
+
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.5", "example.org"))

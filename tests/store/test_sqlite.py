@@ -87,3 +87,25 @@ def test_check_finds_orphans_missing_index_rows_and_lost_events(filled: Path) ->
         store.conn.execute("DELETE FROM event_articles WHERE article_id='en_summit'")
     assert _problems(filled) == {"rows pointing at missing articles or events", "search index",
                                  "every article in an event", "every event has articles"}
+
+
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    import threading
+
+    from storyline.stages.ingest import read_source
+
+    db = tmp_path / "locked.db"
+    with SQLiteStore(db) as holder, SQLiteStore(db) as other:
+        with holder.writer_lock(), pytest.raises(StorylineError, match="E017"), other.writer_lock(wait=False):
+            pass
+        waited: list[bool] = []
+        with holder.writer_lock():
+            pipeline = Pipeline()
+            pipeline.on_wait = lambda: waited.append(True)
+            thread = threading.Thread(target=lambda: pipeline.ingest_records(
+                read_source(ARTICLES / "en_quake.txt"), SQLiteStore(db)))
+            thread.start()
+            thread.join(timeout=1.0)
+            assert thread.is_alive() and waited == [True]  # the second writer waits for the first
+        thread.join(timeout=60)
+        assert not thread.is_alive() and other.count_articles() == 1
