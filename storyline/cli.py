@@ -176,6 +176,118 @@ def export(db: str, fmt: str) -> None:
 
 
 @main.command()
+@click.argument("articles", nargs=-1)
+@_db_option
+@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Score a JSONL file of pairs (pair_id, text1, text2, optional title1/2, lang1/2, url1/2, "
+                   "published1/2); '-' reads standard input.")
+@click.option("--sentences", default=3, show_default=True, help="Most similar sentence pairs to show (A B mode).")
+@click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: on a terminal).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default=None,
+              help="A B: table (default) or json. --pairs: jsonl (default), one line per pair in input order.")
+@_friendly
+def similar(articles: tuple[str, ...], db: str, pairs_file: str | None, sentences: int, progress: bool | None,
+            fmt: str | None) -> None:
+    """How similar two articles are, on the SemEval-2022 Task 8 dimensions, and why.
+
+    \b
+    A and B are article ids in the database or files (text, HTML, JSONL's first line):
+      storyline similar 000_c164a8555b7ca4df 001_bc106fbd08028477
+      storyline similar story-en.txt story-fr.html --format json
+      storyline similar --pairs pairs.jsonl > scores.jsonl
+
+    Each dimension (geography, entities, time, narrative, overall, style, tone) is a
+    similarity in [0, 1], 1 = the same; same_event is the probability that both report
+    one real-world event (the score the event clusterer uses).
+    """
+    if pairs_file:
+        if articles:
+            raise click.UsageError("Give either two articles or --pairs FILE, not both.")
+        _similar_pairs(pairs_file, progress, fmt or "jsonl")
+        return
+    if len(articles) != 2:
+        raise click.UsageError("Give two articles (ids or files), or --pairs FILE.")
+    from storyline.compare import compare_articles
+
+    a, b = (_article_for_comparison(ref, db) for ref in articles)
+    result = compare_articles(a, b, sentences=sentences)
+    if (fmt or "table") in ("json", "jsonl"):
+        _echo_json(result)
+        return
+    click.echo(f"A  {a.id}  [{a.language}]  {a.title}")
+    click.echo(f"B  {b.id}  [{b.language}]  {b.title}")
+    click.echo(f"same event: {result['same_event']:.2f}")
+    _echo_table(["dimension", "similarity"], [[k, f"{v:.2f}"] for k, v in result["dimensions"].items()])
+    why = result["explanation"]
+    click.echo(f"shared entities: {', '.join(why['shared_entities']) or '-'}")
+    click.echo(f"shared places:   {', '.join(why['shared_places']) or '-'}")
+    click.echo(f"only in A: {', '.join(why['only_in_a']) or '-'}")
+    click.echo(f"only in B: {', '.join(why['only_in_b']) or '-'}")
+    gap = f"{why['days_apart']} days apart" if why["days_apart"] is not None else "gap unknown"
+    click.echo(f"event dates: {why['dates'][0] or 'unknown'} / {why['dates'][1] or 'unknown'} ({gap})")
+    for pair in why.get("similar_sentences", []):
+        click.echo(f"  {pair['similarity']:.2f}  A: {_cut(pair['a'], 70)}\n        B: {_cut(pair['b'], 70)}")
+
+
+def _article_for_comparison(ref: str, db: str):  # type: ignore[no-untyped-def]
+    """An article by id from the database, or read and enriched from a file."""
+    from pathlib import Path
+
+    from storyline.errors import NotFoundError
+
+    if Path(ref).is_file():
+        from storyline.pipeline import Pipeline
+        from storyline.stages.ingest import IngestFailure, read_source
+
+        record = next(iter(read_source(Path(ref))), None)
+        if record is None or isinstance(record, IngestFailure):
+            raise click.ClickException(record.reason if record else f"{ref}: nothing to read")
+        pipeline = Pipeline()
+        article = pipeline.enrich(record)
+        pipeline.embedder.embed_many([article])
+        return article
+    if not Path(db).exists():
+        raise click.ClickException(f"{ref!r} is not a file, and there is no database {db} to look it up in.")
+    with _open(db) as store:
+        try:
+            return store.get_article(ref)
+        except NotFoundError as exc:
+            raise click.ClickException(f"{ref!r} is not a file, and {exc}") from None
+
+
+def _similar_pairs(pairs_file: str, progress: bool | None, fmt: str) -> None:
+    from tqdm import tqdm
+
+    from storyline.pairs import output_line, read_pairs, score_pairs
+    from storyline.pipeline import Pipeline
+
+    handle = sys.stdin if pairs_file == "-" else open(pairs_file, encoding="utf-8")  # noqa: SIM115
+    show = progress if progress is not None else sys.stderr.isatty()
+    total = None
+    if pairs_file != "-" and show:
+        with open(pairs_file, encoding="utf-8") as counting:
+            total = sum(1 for line in counting if line.strip())
+    errors = 0
+
+    def report(message: str) -> None:
+        nonlocal errors
+        errors += 1
+        tqdm.write(f"  skipped: {message}", file=sys.stderr)
+
+    try:
+        with tqdm(total=total, unit="pair", desc="similar", disable=not show, file=sys.stderr) as bar:
+            for item, result in score_pairs(read_pairs(handle, pairs_file), Pipeline(), on_error=report,
+                                            on_done=bar.update):
+                line = output_line(item, result) if fmt != "json" else {"pair_id": item.pair_id, **result}
+                click.echo(json.dumps(line, ensure_ascii=False))
+    finally:
+        if handle is not sys.stdin:
+            handle.close()
+    if errors:
+        click.echo(f"{errors} line(s) could not be scored (see above).", err=True)
+
+
+@main.command()
 @click.argument("query")
 @_db_option
 @click.option("--language", "-l", help="Only articles in this language (ISO code: en, fr...).")
@@ -303,6 +415,72 @@ def eval_clustering(data_path: str, label: str, ignore_dates: bool, progress: bo
     rows += [[lang, r["articles"], *_scores(r)] for lang, r in report["by_language"].items()]
     _echo_table(["language", "articles", "BCubed P", "BCubed R", "BCubed F1", "pairwise P", "pairwise R",
                  "pairwise F1"], rows)
+
+
+@eval_group.command(name="similarity")
+@click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Pairs JSONL with a gold grade (text1, text2, ..., grade), or gold documents (id, lang, title, "
+                   "text, topic and an event label) from which graded pairs are built.")
+@click.option("--label", default="cluster", show_default=True,
+              help="Documents: the field holding the gold event.")
+@click.option("--gold", "gold_field",
+              help="Pairs: the gold field (default: the first of grade, gold, label, score, overall).")
+@click.option("--gold-similar-low", is_flag=True,
+              help="Pairs: lower gold means more similar (SemEval-2022's 1-4 scale, 1 = very similar).")
+@click.option("--limit", type=int, help="Score at most this many pairs (a quick look).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@FORMAT
+@_friendly
+def eval_similarity(data_path: str, label: str, gold_field: str | None, gold_similar_low: bool, limit: int | None,
+                    progress: bool | None, fmt: str) -> None:
+    """Pearson and Spearman of `overall` against graded gold, and ROC-AUC of `same_event`
+    (same event vs same topic, other event), per language pair and in total.
+
+    \b
+    From documents, pairs are graded: same event 3, same topic other event 2,
+    other topic 1 (sampled, as many as grade 2), e.g.
+      storyline eval similarity --data ../shared/data/ecbplus/dev.jsonl
+      storyline eval similarity --data ../shared/data/meantime/apple.jsonl --label doc_group
+    """
+    from itertools import islice
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from storyline.pairs import evaluate, graded_pairs_from_documents, is_document_file, read_pairs, score_pairs
+    from storyline.pipeline import Pipeline
+
+    path = Path(data_path)
+    try:
+        if is_document_file(path):
+            records = list(graded_pairs_from_documents(path, label))
+            lines: Iterable[str] = (json.dumps(r) for r in records)
+            total: int | None = len(records)
+        else:
+            lines, total = path.open(encoding="utf-8"), None
+    except (ValueError, KeyError) as exc:
+        raise click.ClickException(f"{data_path} is neither pairs nor gold documents ({exc}).") from None
+    show = progress if progress is not None else sys.stderr.isatty()
+    with tqdm(total=min(total or 0, limit or total or 0) or None, unit="pair", desc="score", disable=not show,
+              file=sys.stderr) as bar:
+        pair_lines = islice(read_pairs(lines, data_path), limit) if limit else read_pairs(lines, data_path)
+        report = evaluate(score_pairs(pair_lines, Pipeline(), on_done=bar.update), gold_field=gold_field,
+                          similar_high=not gold_similar_low)
+    if fmt == "json":
+        _echo_json(report)
+        return
+    click.echo(f"{report['pairs']} graded pairs")
+    rows = [["total", *_similarity_cells(report["total"])]]
+    rows += [[pair, *_similarity_cells(r)] for pair, r in report["by_language_pair"].items()]
+    _echo_table(["languages", "pairs", "Pearson overall", "Spearman overall", "ROC-AUC same_event"], rows)
+
+
+def _similarity_cells(result: dict[str, Any]) -> list[str]:
+    def cell(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    return [str(result["pairs"]), cell(result["pearson_overall"]), cell(result["spearman_overall"]),
+            cell(result.get("roc_auc_same_event"))]
 
 
 def _scores(result: dict[str, Any]) -> list[str]:

@@ -59,6 +59,37 @@ def roc_auc(scores: Sequence[float], labels: Sequence[int]) -> float:
     return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
 
 
+def pearson(x: Sequence[float], y: Sequence[float]) -> float:
+    """Pearson correlation; NaN when either side is constant or there are fewer than two points."""
+    if len(x) < 2:
+        return float("nan")
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    cov = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
+    vx = sum((a - mx) ** 2 for a in x)
+    vy = sum((b - my) ** 2 for b in y)
+    return cov / (vx * vy) ** 0.5 if vx and vy else float("nan")
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman rank correlation (Pearson of the ranks; tied values share their average rank)."""
+    return pearson(ranks(x), ranks(y))
+
+
+def ranks(values: Sequence[float]) -> list[float]:
+    """1-based ranks, ties averaged."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    out = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            out[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return out
+
+
 def _pair_count(sizes: Counter[Hashable]) -> int:
     return sum(n * (n - 1) // 2 for n in sizes.values())
 

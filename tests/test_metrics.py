@@ -34,3 +34,14 @@ def test_metrics_roc_auc_counts_ties_half() -> None:
     assert roc_auc([0.5, 0.5], [1, 0]) == pytest.approx(0.5)
     assert roc_auc([0.1, 0.9, 0.4], [1, 0, 0]) == pytest.approx(0.0)
     assert math.isnan(roc_auc([0.1], [1]))
+
+
+def test_pearson_and_spearman_against_hand_computed_values() -> None:
+    from storyline.metrics import pearson, ranks, spearman
+
+    # x = 1,2,3,4; y = 2,4,5,9: means 2.5 and 5; cov = 1.5*3+0.5*1+0.5*0+1.5*4 = 11; var 5 and 26.
+    assert pearson([1, 2, 3, 4], [2, 4, 5, 9]) == pytest.approx(11 / (5 * 26) ** 0.5)
+    assert ranks([10, 20, 20, 5]) == [2.0, 3.5, 3.5, 1.0]
+    assert spearman([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)  # 1 - 6*2/(4*15)
+    assert spearman([3, 1, 2], [30, 10, 20]) == pytest.approx(1.0)
+    assert pearson([1, 1, 1], [1, 2, 3]) != pearson([1, 1, 1], [1, 2, 3])  # NaN for a constant side

@@ -1,0 +1,202 @@
+"""Article pairs: batch scoring (``storyline similar --pairs``) and ``storyline eval similarity``.
+
+Batch input is JSONL, one pair a line: ``pair_id``, ``text1``, ``text2`` and optional
+``title1/2``, ``lang1/2``, ``url1/2``, ``published1/2``. It is read and scored in small
+chunks, so memory stays flat however long the file; a malformed line is reported
+with its number and the rest is scored.
+
+Evaluation takes either such pairs with a gold grade, or documents with an event
+label and a topic (ECB+, MEANTIME), from which graded pairs are built: same event
+(3), same topic but another event (2), another topic (1, sampled as many as grade 2).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from storyline.article import Article
+from storyline.compare import DIMENSIONS, compare_articles
+from storyline.errors import Skip
+from storyline.metrics import pearson, roc_auc, spearman
+from storyline.pipeline import Pipeline
+from storyline.stages.ingest import article_from_record
+
+GOLD_FIELDS = ("grade", "gold", "label", "score", "overall")
+#: Enriched articles remembered while scoring (bounded: memory stays flat on any file).
+CACHE_SIZE = 2048
+
+
+@dataclass(slots=True)
+class PairLine:
+    """One line of a pairs file: the two articles, or why the line cannot be scored."""
+
+    number: int
+    pair_id: Any = None
+    a: Article | None = None
+    b: Article | None = None
+    record: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def read_pairs(lines: Iterable[str], name: str) -> Iterator[PairLine]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield PairLine(number, error=f"{name} line {number}: not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(record, dict):
+            yield PairLine(number, error=f"{name} line {number}: expected a JSON object")
+            continue
+        missing = [k for k in ("text1", "text2") if not isinstance(record.get(k), str) or not record[k].strip()]
+        if missing:
+            yield PairLine(number, pair_id=record.get("pair_id"),
+                           error=f"{name} line {number}: missing or empty {', '.join(missing)}")
+            continue
+        sides = []
+        for side in ("1", "2"):
+            fields = {"text": record[f"text{side}"], "title": record.get(f"title{side}"),
+                      "lang": record.get(f"lang{side}"), "url": record.get(f"url{side}"),
+                      "published": record.get(f"published{side}"),
+                      "id": f"{record.get('pair_id', number)}:{side}"}
+            sides.append(article_from_record(fields, source=f"{name}:{number}:{side}"))
+        yield PairLine(number, pair_id=record.get("pair_id", number), a=sides[0], b=sides[1], record=record)
+
+
+def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, chunk: int = 16,
+                on_error: Callable[[str], None] | None = None,
+                on_done: Callable[[int], None] | None = None) -> Iterator[tuple[PairLine, dict[str, Any]]]:
+    """Enrich and compare pairs, ``chunk`` at a time (embedding in batches), in input order."""
+    batch: list[PairLine] = []
+    seen: OrderedDict[tuple[Any, ...], Article] = OrderedDict()  # the same article in many pairs: enrich once
+
+    def enriched(article: Article) -> Article:
+        key = (article.content_hash, article.extras.get("given_title"), article.extras.get("given_language"),
+               article.published.value)
+        if key in seen:
+            seen.move_to_end(key)
+            return seen[key]
+        done = seen[key] = pipeline.enrich(article)
+        if len(seen) > CACHE_SIZE:
+            seen.popitem(last=False)
+        return done
+
+    for item in pair_lines:
+        if item.error is None:
+            try:
+                item.a, item.b = enriched(item.a), enriched(item.b)  # type: ignore[arg-type]
+            except Skip as skip:
+                item.error = f"line {item.number}: {skip.args[0]}"
+        if item.error is not None:
+            if on_error:
+                on_error(item.error)
+            continue
+        batch.append(item)
+        if len(batch) >= chunk:
+            yield from _score(batch, pipeline, on_done)
+            batch = []
+    yield from _score(batch, pipeline, on_done)
+
+
+def _score(batch: list[PairLine], pipeline: Pipeline,
+           on_done: Callable[[int], None] | None) -> Iterator[tuple[PairLine, dict[str, Any]]]:
+    if not batch:
+        return
+    sides = [side for item in batch for side in (item.a, item.b) if side is not None]
+    todo = {id(side): side for side in sides if side.embedding is None}
+    pipeline.embedder.embed_many(list(todo.values()))
+    for item in batch:
+        yield item, compare_articles(item.a, item.b)  # type: ignore[arg-type]
+    if on_done:
+        on_done(len(batch))
+
+
+def output_line(item: PairLine, result: dict[str, Any]) -> dict[str, Any]:
+    return {"pair_id": item.pair_id, **result["dimensions"], "same_event": result["same_event"]}
+
+
+# -- evaluation --------------------------------------------------------------------------------------
+def graded_pairs_from_documents(path: Path, label: str = "cluster", seed: int = 0) -> Iterator[dict[str, Any]]:
+    """Pairs file records built from gold documents: same event 3, same topic 2, other topic 1."""
+    docs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rng = random.Random(seed)
+    by_topic: dict[Any, list[int]] = defaultdict(list)
+    for i, doc in enumerate(docs):
+        by_topic[doc.get("topic")].append(i)
+    within = [(i, j) for members in by_topic.values() for i, j in combinations(members, 2)]
+    topic_pairs = sum(1 for i, j in within if docs[i].get(label) != docs[j].get(label))
+    across: list[tuple[int, int]] = []
+    if len(by_topic) > 1:
+        while len(across) < topic_pairs:
+            i, j = rng.sample(range(len(docs)), 2)
+            if docs[i].get("topic") != docs[j].get("topic"):
+                across.append((i, j))
+    for i, j in within + across:
+        a, b = docs[i], docs[j]
+        grade = 3 if a.get(label) == b.get(label) else 2 if a.get("topic") == b.get("topic") else 1
+        yield {"pair_id": f"{a['id']}|{b['id']}", "text1": a["text"], "text2": b["text"], "title1": a.get("title"),
+               "title2": b.get("title"), "lang1": a.get("lang"), "lang2": b.get("lang"),
+               "published1": a.get("date"), "published2": b.get("date"), "grade": grade}
+
+
+def is_document_file(path: Path) -> bool:
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                first = json.loads(line)
+                return isinstance(first, dict) and "text" in first and "text1" not in first
+    return False
+
+
+def gold_of(record: dict[str, Any], field: str | None) -> float | None:
+    for name in ([field] if field else GOLD_FIELDS):
+        value = record.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+def evaluate(scored: Iterable[tuple[PairLine, dict[str, Any]]], *, gold_field: str | None = None,
+             similar_high: bool = True) -> dict[str, Any]:
+    """Pearson and Spearman of ``overall`` against the gold grade, and ROC-AUC of ``same_event``
+    for the most similar grade against the next (same event vs same topic), per language pair."""
+    rows: list[tuple[str, float, float, float]] = []
+    for item, result in scored:
+        gold = gold_of(item.record or {}, gold_field)
+        if gold is None:
+            continue
+        languages = "-".join(sorted((item.a.language or "und", item.b.language or "und")))  # type: ignore[union-attr]
+        rows.append((languages, gold if similar_high else -gold, result["dimensions"]["overall"],
+                     result["same_event"]))
+    report: dict[str, Any] = {"pairs": len(rows), "total": _scores(rows), "by_language_pair": {}}
+    for pair in sorted({r[0] for r in rows}):
+        report["by_language_pair"][pair] = _scores([r for r in rows if r[0] == pair])
+    report["dimensions"] = list(DIMENSIONS)
+    return report
+
+
+def _scores(rows: list[tuple[str, float, float, float]]) -> dict[str, Any]:
+    grades = sorted({r[1] for r in rows}, reverse=True)
+    gold, overall = [r[1] for r in rows], [r[2] for r in rows]
+    out: dict[str, Any] = {"pairs": len(rows), "pearson_overall": _round(pearson(overall, gold)),
+                           "spearman_overall": _round(spearman(overall, gold))}
+    if len(grades) >= 2:
+        top, next_ = grades[0], grades[1]
+        hard = [r for r in rows if r[1] in (top, next_)]
+        out["roc_auc_same_event"] = _round(roc_auc([r[3] for r in hard], [int(r[1] == top) for r in hard]))
+        out["same_event_pairs"] = sum(1 for r in hard if r[1] == top)
+        out["same_topic_pairs"] = sum(1 for r in hard if r[1] == next_)
+    return out
+
+
+def _round(value: float) -> float | None:
+    return None if value != value else round(value, 4)  # NaN → null in JSON
