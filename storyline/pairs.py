@@ -134,12 +134,14 @@ def graded_pairs_from_documents(path: Path, label: str = "cluster", seed: int = 
         by_topic[doc.get("topic")].append(i)
     within = [(i, j) for members in by_topic.values() for i, j in combinations(members, 2)]
     topic_pairs = sum(1 for i, j in within if docs[i].get(label) != docs[j].get(label))
-    across: list[tuple[int, int]] = []
-    if len(by_topic) > 1:
-        while len(across) < topic_pairs:
-            i, j = rng.sample(range(len(docs)), 2)
-            if docs[i].get("topic") != docs[j].get("topic"):
-                across.append((i, j))
+    possible = len(docs) * (len(docs) - 1) // 2 - len(within)
+    wanted = min(topic_pairs, possible)
+    chosen: set[tuple[int, int]] = set()
+    while len(chosen) < wanted:
+        i, j = sorted(rng.sample(range(len(docs)), 2))
+        if docs[i].get("topic") != docs[j].get("topic"):
+            chosen.add((i, j))
+    across = sorted(chosen)
     for i, j in within + across:
         a, b = docs[i], docs[j]
         grade = 3 if a.get(label) == b.get(label) else 2 if a.get("topic") == b.get("topic") else 1

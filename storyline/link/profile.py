@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -157,6 +158,31 @@ def profile_of(article: Article) -> Profile:
 def content_terms(text: str) -> Counter[str]:
     """Counts of words of four letters or more and of numbers: the vocabulary of an event."""
     return Counter(dict(Counter(_TERM.findall(text.lower())).most_common(MAX_TERMS)))
+
+
+@lru_cache(maxsize=500_000)
+def rarity(term: str, language: str | None) -> float:
+    """How much a word says about a story: 7 minus its Zipf frequency in the language
+    (``wordfreq``, 40+ languages, data in the wheel), floored at 0. "the" ≈ 0, "earthquake" ≈ 3,
+    a name never seen ≈ 7. An inverse document frequency that needs no corpus."""
+    import wordfreq
+
+    try:
+        return max(0.0, 7.0 - wordfreq.zipf_frequency(term, language or "en"))
+    except (LookupError, ValueError):
+        return 7.0 - wordfreq.zipf_frequency(term, "en")
+
+
+def rare_term_cosine(a: Counter[str], b: Counter[str], language_a: str | None, language_b: str | None) -> float:
+    """Cosine of log-scaled term counts weighted by :func:`rarity`: shared names, places and
+    numbers count, shared common words hardly (names and numbers match across languages too)."""
+    if not a or not b:
+        return 0.0
+    weights_a = {t: _w(c) * rarity(t, language_a) for t, c in a.items()}
+    weights_b = {t: _w(c) * rarity(t, language_b) for t, c in b.items()}
+    shared = sum(weights_a[t] * weights_b[t] for t in weights_a.keys() & weights_b.keys())
+    norm = math.sqrt(sum(w * w for w in weights_a.values())) * math.sqrt(sum(w * w for w in weights_b.values()))
+    return shared / norm if norm else 0.0
 
 
 def term_cosine(a: Counter[str], b: Counter[str]) -> float:

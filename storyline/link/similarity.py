@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from storyline.link.profile import Profile, term_cosine, weighted_jaccard
+from storyline.link.profile import Profile, rare_term_cosine, term_cosine, weighted_jaccard
 
-FEATURES = ("cosine", "title_cosine", "lexical", "cross_language", "entities", "lead_entities", "places", "people",
-            "people_missing", "numbers", "same_day", "days_apart", "weekday_conflict")
+FEATURES = ("cosine", "title_cosine", "lexical", "rare_terms", "cross_language", "entities", "lead_entities", "places",
+            "people", "people_missing", "numbers", "same_day", "days_apart", "weekday_conflict")
 #: Two reports whose event dates are further apart than this are not one event, whatever else they share:
 #: the same leaders meet many times, and an event happens on a date.
 MAX_DAYS_APART = 7
@@ -68,6 +68,7 @@ def compare(a: Profile, b: Profile) -> PairEvidence:
         "cosine": cosine,
         "title_cosine": title_cosine,
         "lexical": term_cosine(a.terms, b.terms) if a.language == b.language else 0.0,
+        "rare_terms": rare_term_cosine(a.terms, b.terms, a.language, b.language),
         "cross_language": 0.0 if a.language == b.language else 1.0,
         "entities": weighted_jaccard(a.entities, b.entities),
         "lead_entities": _jaccard(set(a.lead_entities), set(b.lead_entities)),

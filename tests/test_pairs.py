@@ -1,0 +1,114 @@
+"""Batch pair scoring (streaming, malformed lines) and `storyline eval similarity`, on fixtures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from storyline.cli import main
+from storyline.compare import DIMENSIONS
+from storyline.pairs import PairLine, evaluate, graded_pairs_from_documents, read_pairs, score_pairs
+from storyline.pipeline import Pipeline
+from tests.conftest import ARTICLES
+
+
+def _text(name: str) -> str:
+    return (ARTICLES / f"{name}.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def pairs_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    lines = [json.dumps({"pair_id": "p1", "text1": _text("en_summit"), "text2": _text("fr_summit"), "lang2": "fr"}),
+             "{not json",
+             json.dumps({"pair_id": "p3", "text1": _text("en_summit")}),
+             json.dumps({"pair_id": "p4", "text1": _text("en_summit"), "text2": _text("en_quake")}),
+             json.dumps({"pair_id": "p5", "text1": _text("de_summit"), "text2": _text("en_phone_call"),
+                         "title1": "Macron und Scholz in Berlin", "published2": "2023-06-20"})]
+    path = tmp_path_factory.mktemp("pairs") / "pairs.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_similar_pairs_cli_scores_in_order_and_reports_bad_lines(pairs_file: Path) -> None:
+    result = CliRunner().invoke(main, ["similar", "--pairs", str(pairs_file), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["pair_id"] for o in out] == ["p1", "p4", "p5"]
+    assert all(set(DIMENSIONS) | {"same_event", "pair_id"} == set(o) for o in out)
+    assert out[0]["same_event"] > out[1]["same_event"]
+    assert "line 2" in result.stderr and "line 3" in result.stderr and "text2" in result.stderr
+    assert "2 line(s) could not be scored" in result.stderr
+
+
+def test_scoring_streams_a_chunk_at_a_time(pairs_file: Path) -> None:
+    pulled: list[int] = []
+
+    def lines():  # type: ignore[no-untyped-def]
+        for number, line in enumerate(pairs_file.read_text().splitlines() * 3, start=1):
+            pulled.append(number)
+            yield line
+
+    scored = score_pairs(read_pairs(lines(), "x"), Pipeline(), chunk=2)
+    first, _ = next(scored)
+    assert first.pair_id == "p1"
+    assert len(pulled) < 15  # the first results come before the whole input is read
+
+
+def test_similar_two_files_and_two_ids(tmp_path: Path) -> None:
+    runner = CliRunner()
+    files = runner.invoke(main, ["similar", str(ARTICLES / "en_summit.txt"), str(ARTICLES / "de_summit.txt"),
+                                 "--format", "json"])
+    assert files.exit_code == 0, files.output
+    result = json.loads(files.stdout)
+    assert result["same_event"] > 0.5 and "Olaf Scholz" in result["explanation"]["shared_entities"]
+    db = tmp_path / "s.db"
+    assert runner.invoke(main, ["ingest", str(ARTICLES), "--db", str(db)]).exit_code == 0
+    ids = runner.invoke(main, ["similar", "en_summit", "en_quake", "--db", str(db)])
+    assert ids.exit_code == 0 and "same event:" in ids.output and "geography" in ids.output
+    missing = runner.invoke(main, ["similar", "en_summit", "nope", "--db", str(db)])
+    assert missing.exit_code == 1 and "nope" in missing.output and "Traceback" not in missing.output
+
+
+def test_graded_pairs_from_documents(tmp_path: Path) -> None:
+    docs = [{"id": "a1", "text": "x", "topic": 1, "cluster": "A"},
+            {"id": "a2", "text": "y", "topic": 1, "cluster": "A"},
+            {"id": "b1", "text": "z", "topic": 1, "cluster": "B"},
+            {"id": "c1", "text": "w", "topic": 2, "cluster": "C"}]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join(json.dumps(d) for d in docs))
+    grades = {p["pair_id"]: p["grade"] for p in graded_pairs_from_documents(path)}
+    assert grades["a1|a2"] == 3 and grades["a1|b1"] == 2 and grades["a2|b1"] == 2
+    assert sum(1 for g in grades.values() if g == 1) == 2  # as many other-topic pairs as same-topic ones
+
+
+def test_evaluate_against_hand_made_scores() -> None:
+    def scored(grade: int, overall: float, same: float, langs: tuple[str, str]):  # type: ignore[no-untyped-def]
+        from storyline.article import Article
+
+        a, b = (Article(id=i, source="t", raw_text="", language=lang) for i, lang in zip("ab", langs, strict=True))
+        return PairLine(1, record={"grade": grade}, a=a, b=b), {"dimensions": {"overall": overall},
+                                                                "same_event": same}
+
+    report = evaluate([scored(3, 0.9, 0.8, ("en", "en")), scored(3, 0.8, 0.7, ("en", "fr")),
+                       scored(2, 0.5, 0.75, ("en", "en")), scored(1, 0.1, 0.0, ("fr", "en"))])
+    assert report["pairs"] == 4
+    # ranks 4,3,2,1 against 3.5,3.5,2,1: cov 4.5, variances 5 and 4.5 → 4.5 / sqrt(22.5)
+    assert report["total"]["spearman_overall"] == pytest.approx(4.5 / 22.5 ** 0.5, abs=1e-4)
+    assert report["total"]["roc_auc_same_event"] == pytest.approx(0.5)  # 0.8 > 0.75 but 0.7 < 0.75
+    assert set(report["by_language_pair"]) == {"en-en", "en-fr"}
+
+
+def test_eval_similarity_cli_on_documents(tmp_path: Path) -> None:
+    docs = [{"id": n, "lang": n[:2], "title": "", "text": _text(n), "topic": 1 if "quake" not in n else 2,
+             "cluster": "summit" if "summit" in n else n} for n in
+            ("en_summit", "fr_summit", "de_summit", "en_phone_call", "en_quake")]
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(json.dumps(d) for d in docs))
+    result = CliRunner().invoke(main, ["eval", "similarity", "--data", str(path), "--format", "json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["total"]["roc_auc_same_event"] == 1.0  # the three summit reports beat the phone call
+    assert "de-en" in report["by_language_pair"] and report["total"]["spearman_overall"] > 0.5
