@@ -114,7 +114,7 @@ def main() -> int:
 
     model = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
     spec = {
-        "version": "ecbplus-meantime-lr-1",
+        "version": "ecbplus-meantime-lr-2",
         "features": list(FEATURES),
         "bias": float(model.intercept_[0]),
         "weights": {f: float(w) for f, w in zip(FEATURES, model.coef_[0], strict=True)},
