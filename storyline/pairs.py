@@ -72,7 +72,7 @@ def read_pairs(lines: Iterable[str], name: str) -> Iterator[PairLine]:
         yield PairLine(number, pair_id=record.get("pair_id", number), a=sides[0], b=sides[1], record=record)
 
 
-def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, chunk: int = 16,
+def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, chunk: int = 16, cache_size: int = CACHE_SIZE,
                 on_error: Callable[[str], None] | None = None,
                 on_done: Callable[[int], None] | None = None) -> Iterator[tuple[PairLine, dict[str, Any]]]:
     """Enrich and compare pairs, ``chunk`` at a time (embedding in batches), in input order."""
@@ -86,7 +86,7 @@ def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, chunk: in
             seen.move_to_end(key)
             return seen[key]
         done = seen[key] = pipeline.enrich(article)
-        if len(seen) > CACHE_SIZE:
+        if len(seen) > cache_size:
             seen.popitem(last=False)
         return done
 
