@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import random
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from storyline.serve.process import running_server
 from tests.synthetic import CITIES, PEOPLE, write_jsonl
 
 QUERIES = ["fire", "flood Lyon", "strike", "summit leaders", "storm power lines", "protest rents", "incendie",
@@ -105,36 +105,21 @@ def main() -> None:
     with sqlite3.connect(db) as conn:
         ids = {"events": [r[0] for r in conn.execute("SELECT event_id FROM events LIMIT 300")],
                "stories": [r[0] for r in conn.execute("SELECT story_id FROM stories LIMIT 100")]}
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(_cli("serve", "--db", str(db), "--port", str(port)), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     ingest = None
-    try:
-        import urllib.request
-
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(base + "/api/search?q=warm", timeout=60):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        before = _count(db)
-        ingest = subprocess.Popen(_cli("ingest", str(more), "--db", str(db), "--no-progress", "--window", "50"),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        started = time.monotonic()
-        samples, errors = asyncio.run(_load(base, args.clients, args.seconds, ids))
-        wall = time.monotonic() - started
-        ingest_running = ingest.poll() is None
-        added = _count(db) - before
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        if ingest is not None and ingest.poll() is None:
-            ingest.terminate()
-            ingest.wait(timeout=20)
+    with running_server(db, ready_path="/api/search?q=warm") as base:
+        try:
+            before = _count(db)
+            ingest = subprocess.Popen(_cli("ingest", str(more), "--db", str(db), "--no-progress", "--window", "50"),
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            started = time.monotonic()
+            samples, errors = asyncio.run(_load(base, args.clients, args.seconds, ids))
+            wall = time.monotonic() - started
+            ingest_running = ingest.poll() is None
+            added = _count(db) - before
+        finally:
+            if ingest is not None and ingest.poll() is None:
+                ingest.terminate()
+                ingest.wait(timeout=20)
     everything = [v for values in samples.values() for v in values]
     report = {"clients": args.clients, "seconds": round(wall, 1), "requests": len(everything),
               "requests_per_s": round(len(everything) / wall, 1), "errors": len(errors),

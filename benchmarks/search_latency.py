@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -31,6 +29,7 @@ import numpy as np
 
 from storyline.article import Article, DatedValue, Entity
 from storyline.search import Searcher, SearchFilters
+from storyline.serve.process import running_server
 from storyline.store.sqlite import SQLiteStore
 
 LANGUAGES = ("en", "fr", "de")
@@ -132,31 +131,16 @@ def in_process(db: Path, count: int) -> dict[str, object]:
 
 
 def over_http(db: Path, count: int) -> dict[str, object]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "storyline.cli", "serve", "--db", str(db), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/api/search?"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(base + "q=warm", timeout=120):
-                    break
-            except OSError:
-                time.sleep(0.2)
+    with running_server(db, ready_path="/api/search?q=warm") as base:
         with SQLiteStore(db, create=False) as store:
             plan = queries(store, count, seed=12)
         samples = []
         for query, filters in plan:
             params = {"q": query} | {k: v for k, v in filters.to_json().items() if v}
             started = time.perf_counter()
-            with urllib.request.urlopen(base + urllib.parse.urlencode(params), timeout=30) as response:
-                response.read()
+            with urllib.request.urlopen(f"{base}/api/search?{urllib.parse.urlencode(params)}", timeout=30) as answer:
+                answer.read()
             samples.append((time.perf_counter() - started) * 1000)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return _percentiles(samples)
 
 

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from storyline.pipeline import Pipeline
+from storyline.serve.process import running_server
 from storyline.stages.ingest import parse_jsonl
 from storyline.store.sqlite import SQLiteStore
 from tests.conftest import SEEDS
@@ -58,25 +54,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pipeline = Pipeline()
         pipeline.ingest([str(SEEDS)], store, progress=False)
         pipeline.ingest_records(parse_jsonl(HOSTILE_JSONL, "hostile"), store)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "storyline.cli", "serve", "--db", str(db), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            with urllib.request.urlopen(url + "/api/health", timeout=1):
-                break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"storyline serve exited: {process.stderr.read().decode() if process.stderr else ''}")
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    if process.stderr:
-        process.stderr.close()
+    try:
+        with running_server(db) as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")
