@@ -80,7 +80,7 @@ def compare(a: Profile, b: Profile) -> PairEvidence:
         "days_apart": math.log1p(max(0, gap - 1)) if gap is not None else 0.0,
         "weekday_conflict": weekday_conflict,
     }
-    shared = sorted(set(a.entities) & set(b.entities), key=lambda n: -(a.entities[n] + b.entities[n]))
+    shared = sorted(set(a.entities) & set(b.entities), key=lambda n: (-(a.entities[n] + b.entities[n]), n))
     return PairEvidence(
         features=features,
         shared_entities=shared[:12],

@@ -32,7 +32,8 @@ class StoryState:
     def label(self) -> str:
         """Its principal people and main place, e.g. "Benjamin Netanyahu, Vladimir Putin · Syria"."""
         principal = self.profile.salient("PER")
-        people = sorted(principal, key=lambda n: -self.profile.entities[n])[:2]
+        lead = self.profile.lead_entities
+        people = sorted(principal, key=lambda n: (-self.profile.entities[n], -lead[n], n))[:2]
         places = [n for n, _ in self.profile.of_type("LOC").most_common(1)]
         if not people:  # no person: the most named entities other than the place
             people = [n for n, _ in self.profile.entities.most_common(3) if n not in places][:2]

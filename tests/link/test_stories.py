@@ -24,3 +24,11 @@ def test_label_without_people_does_not_repeat_the_place() -> None:
     assert _story({"Geneva": (3, "LOC")}).label == "Geneva"
     assert _story({"Geneva": (3, "LOC"), "United Nations": (2, "ORG")}).label == "United Nations · Geneva"
     assert _story({}).label == "st-000001"
+
+
+def test_label_ties_prefer_the_lead_then_the_alphabet() -> None:
+    story = _story({"Vladimir Putin": (5, "PER"), "Bashar al-Assad": (3, "PER"), "Francois Hollande": (3, "PER")})
+    story.profile.lead_entities = Counter({"Francois Hollande": 1, "Vladimir Putin": 1})
+    assert story.label == "Francois Hollande, Vladimir Putin"
+    story.profile.lead_entities = Counter()
+    assert story.label == "Bashar al-Assad, Vladimir Putin"
