@@ -141,6 +141,41 @@ def stories(db: str, fmt: str) -> None:
 
 
 @main.command()
+@click.argument("article_id")
+@_db_option
+@FORMAT
+@_friendly
+def explain(article_id: str, db: str, fmt: str) -> None:
+    """Why an article is in its event: the score, shared entities and places, the dates and their gap."""
+    with _open(db) as store:
+        result = store.assignment(article_id)
+    if fmt == "json":
+        _echo_json(result)
+        return
+    article, event, why = result["article"], result["event"], result["joined"]
+    click.echo(f"{article['id']}  [{article['language']}]  {article['title']}")
+    click.echo(f"event {event['event_id']} ({event['date'] or 'undated'}): {event['title']}")
+    if why.get("created") and why.get("features"):  # the probability stored is that of being new
+        click.echo(f"opened this event: the closest open event scored {1 - why['probability']:.2f}, below the "
+                   "threshold (the evidence below is against that event)")
+    elif why.get("created"):
+        click.echo("opened this event: no event was open")
+    else:
+        click.echo(f"joined with same-event probability {why['probability']:.2f}")
+    if why.get("shared_entities"):
+        click.echo(f"shared entities: {', '.join(why['shared_entities'])}")
+        click.echo(f"shared places:   {', '.join(why.get('shared_places', [])) or '-'}")
+        dates = why.get("dates") or [None, None]
+        gap = f"{why['days_apart']} days apart" if why.get("days_apart") is not None else "gap unknown"
+        click.echo(f"event dates: {dates[0] or 'unknown'} / {dates[1] or 'unknown'} ({gap})")
+    click.echo(f"articles in the event: {' '.join(result['event_articles'])}")
+    if event["story_id"]:
+        link = result["story_link"] or {}
+        people = ", ".join(link.get("shared_people", [])) or "-"
+        click.echo(f"story {event['story_id']} (shared people: {people})")
+
+
+@main.command()
 @_db_option
 @click.option("--entity", help="A person, organisation or place, in any spelling or language.")
 @click.option("--story", "story_id", help="A story id (see 'storyline stories').")

@@ -133,3 +133,13 @@ def test_cli_doctor_reports_and_sets_the_exit_status(ingested: Path, tmp_path: P
     not_a_db.write_text("hello " * 1000)
     result = CliRunner().invoke(main, ["doctor", "--db", str(not_a_db)])
     assert result.exit_code == 1 and "is not a Storyline database" in result.output and "Traceback" not in result.output
+
+
+def test_cli_explain_says_why_an_article_is_in_its_event(ingested: Path) -> None:
+    result = CliRunner().invoke(main, ["explain", "fr_summit", "--db", str(ingested)])
+    assert result.exit_code == 0, result.output
+    assert "joined with same-event probability" in result.output and "Olaf Scholz" in result.output
+    data = _json(["explain", "fr_summit", "--db", str(ingested), "--format", "json"])
+    assert data["event"]["event_id"] and "en_summit" in data["event_articles"]
+    missing = CliRunner().invoke(main, ["explain", "nope", "--db", str(ingested)])
+    assert missing.exit_code == 1 and "nope" in missing.output

@@ -318,6 +318,21 @@ class SQLiteStore:
                                 ).fetchone()
         return dict(row)
 
+    def assignment(self, article_id: str) -> dict[str, Any]:
+        """Why an article is in its event: the stored reason, the event and its story."""
+        article = self.get_article(article_id)
+        row = self.conn.execute("SELECT event_id, reason_json FROM event_articles WHERE article_id=?",
+                                (article_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("E015", kind="event", id=f"for article {article_id}", db=self.path)
+        event = self.event(row["event_id"])
+        return {"article": {"id": article.id, "title": article.title, "language": article.language,
+                            "event_date": article.event_date.to_json()},
+                "event": {k: event[k] for k in ("event_id", "date", "title", "story_id")},
+                "joined": json.loads(row["reason_json"]),
+                "event_articles": [a["id"] for a in event["articles"]],
+                "story_link": event["story_link"]}
+
     def event_of(self, article_id: str) -> str | None:
         row = self.conn.execute("SELECT event_id FROM event_articles WHERE article_id=?", (article_id,)).fetchone()
         return row["event_id"] if row else None
