@@ -109,7 +109,7 @@ def fit_overall_blend(articles, spec, seed: int = 0):
         a, b = articles[i], articles[j]
         evidence = compare(profiles[i], profiles[j])
         same = same_event_probability(evidence, spec)
-        dims = dimensions(a, b, evidence, same)
+        dims = dimensions(a, b, evidence, same, profiles=(profiles[i], profiles[j]))
         grade = 3 if a.extras["gold"] == b.extras["gold"] else 2 if a.extras["topic"] == b.extras["topic"] else 1
         rows.append((same, dims["narrative"], dims["entities"], dims["geography"], grade))
     best = (-1.0, (1.0, 0.0, 0.0, 0.0))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from storyline.article import Article
-from storyline.link.profile import profile_of, weighted_jaccard
+from storyline.link.profile import Profile, profile_of, weighted_jaccard
 from storyline.link.similarity import PairEvidence, compare, date_conflict, pair_model, same_event_probability
 
 DIMENSIONS = ("geography", "entities", "time", "narrative", "overall", "style", "tone")
@@ -47,12 +47,13 @@ NEGATIVE = ("Disaster: the attack killed many people and caused outrage and fear
 def compare_articles(a: Article, b: Article, *, sentences: int = 0, embedder: Any = None) -> dict[str, Any]:
     """The seven dimensions, ``same_event``, and the explanation (shared and differing entities,
     places, dates and gap; with ``sentences`` > 0, that many most similar sentence pairs)."""
-    evidence = compare(profile_of(a), profile_of(b))
+    profiles = profile_of(a), profile_of(b)
+    evidence = compare(*profiles)
     same_event = same_event_probability(evidence)
     result: dict[str, Any] = {
         "a": _side(a),
         "b": _side(b),
-        "dimensions": dimensions(a, b, evidence, same_event, embedder=embedder),
+        "dimensions": dimensions(a, b, evidence, same_event, profiles=profiles, embedder=embedder),
         "same_event": round(same_event, 3),
         "explanation": explain(a, b, evidence),
     }
@@ -62,9 +63,9 @@ def compare_articles(a: Article, b: Article, *, sentences: int = 0, embedder: An
 
 
 def dimensions(a: Article, b: Article, evidence: PairEvidence, same_event: float, *,
-               embedder: Any = None) -> dict[str, float]:
+               profiles: tuple[Profile, Profile] | None = None, embedder: Any = None) -> dict[str, float]:
     features = evidence.features
-    pa, pb = profile_of(a), profile_of(b)
+    pa, pb = profiles or (profile_of(a), profile_of(b))
     places_a, places_b = pa.of_type("LOC"), pb.of_type("LOC")
     geography = weighted_jaccard(places_a, places_b) if places_a or places_b else 0.5
     entities = features["entities"] if pa.entities or pb.entities else 0.5
@@ -181,10 +182,3 @@ def _stretch(cosine: float, low: float = 0.2, high: float = 0.9) -> float:
 
 def _clip(value: float) -> float:
     return min(1.0, max(0.0, value))
-
-
-def explain_pair(a: Article, b: Article) -> dict[str, Any]:
-    """Flat form used by the web pages: same-event probability, shared entities, dates."""
-    result = compare_articles(a, b)
-    return {"a": result["a"], "b": result["b"], "same_event": result["same_event"],
-            "dimensions": result["dimensions"], **result["explanation"]}

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 
-from storyline.compare import explain_pair
+from storyline.compare import compare_articles
 from storyline.errors import NotFoundError, StorylineError
 from storyline.search import Searcher, SearchFilters, VectorIndex
 from storyline.serve import views
@@ -167,7 +167,8 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
     @app.get("/api/similar", tags=["articles"], summary="Are two articles about the same event, and why")
     def similar(a: Annotated[str, Query(max_length=200)], b: Annotated[str, Query(max_length=200)]) -> dict[str, Any]:
         store = state.store()
-        return explain_pair(store.get_article(a), store.get_article(b))
+        return compare_articles(store.get_article(a), store.get_article(b), sentences=3,
+                                embedder=shared_embedder())
 
     @app.post("/api/ingest", tags=["articles"], summary="Add articles: one JSON object, a JSON array, or JSONL",
               openapi_extra={"requestBody": {"content": {
@@ -229,7 +230,7 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
         event = store.event(event_id)
         articles = [store.get_article(a["id"]) for a in event["articles"]]
         shared = views.shared_surfaces(articles)
-        pairs = [explain_pair(articles[0], other) for other in articles[1:6]]
+        pairs = [compare_articles(articles[0], other, embedder=shared_embedder()) for other in articles[1:6]]
         return page(request, "event.html", event=event, articles=articles, shared=shared, pairs=pairs)
 
     @app.get("/entities/{name}", response_class=HTMLResponse, include_in_schema=False)

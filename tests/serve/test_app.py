@@ -76,7 +76,9 @@ def test_similar_explains_the_pair(client: TestClient) -> None:
     same = client.get("/api/similar", params={"a": "en_summit", "b": "fr_summit"}).json()
     other = client.get("/api/similar", params={"a": "en_summit", "b": "en_quake"}).json()
     assert same["same_event"] > 0.8 > other["same_event"]
-    assert "Olaf Scholz" in same["shared_entities"] and same["days_apart"] == 0
+    assert "Olaf Scholz" in same["explanation"]["shared_entities"] and same["explanation"]["days_apart"] == 0
+    assert set(same["dimensions"]) == {"geography", "entities", "time", "narrative", "overall", "style", "tone"}
+    assert same["explanation"]["similar_sentences"]
 
 
 @pytest.mark.parametrize(("url", "status"), [
