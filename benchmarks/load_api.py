@@ -23,10 +23,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from storyline.serve.process import running_server
-from tests.synthetic import CITIES, PEOPLE, write_jsonl
+from storyline.synthetic import CITIES, PEOPLE, write_jsonl
 
 QUERIES = ["fire", "flood Lyon", "strike", "summit leaders", "storm power lines", "protest rents", "incendie",
            "inondation", "Streik", "tormenta", "Anna Keller", "rescue teams"]

@@ -405,6 +405,40 @@ def doctor(db: str, fmt: str) -> None:
         raise SystemExit(1)
 
 
+@main.command()
+@click.option("--n", "sizes", multiple=True, type=click.IntRange(1, 10_000_000), default=(1000,), show_default=True,
+              help="Articles to run; repeat for a scaling curve (--n 1000 --n 10000).")
+@click.option("--words", default=800, show_default=True, help="Words per generated article.")
+@click.option("--no-ner", is_flag=True, help="Skip spaCy NER (as `ingest --no-ner`).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@FORMAT
+def bench(sizes: tuple[int, ...], words: int, no_ner: bool, progress: bool | None, fmt: str) -> None:
+    """Time the whole pipeline (clean, enrich, embed, cluster, store) on generated articles.
+
+    Prints articles/s per stage and overall, peak memory, and which stage bounds the
+    rate, for each --n. Uses a temporary database; nothing of yours is touched.
+    """
+    from tqdm import tqdm
+
+    from storyline.bench import run
+
+    show = progress if progress is not None else sys.stderr.isatty()
+    results = []
+    for n in sizes:
+        with tqdm(total=n, unit="article", desc=f"bench {n}", disable=not show, file=sys.stderr) as bar:
+            results.append(run(n, words=words, use_ner=not no_ner, progress=bar.update))
+    if fmt == "json":
+        _echo_json(results)
+        return
+    for result in results:
+        click.echo(f"{result['articles']} articles of ~{result['words_per_article']} words: "
+                   f"{result['articles_per_second']} articles/s overall, peak RSS {result['peak_rss_mb']} MB, "
+                   f"bound by {result['bound_by']}")
+        _echo_table(["stage", "ms/article", "articles/s"],
+                    [[name, f"{s['ms_per_article']:.2f}", s["articles_per_second"]] for name, s in
+                     result["stages"].items()])
+
+
 @main.group(name="eval")
 def eval_group() -> None:
     """Measure quality on gold data (see ../shared/data/README.md)."""

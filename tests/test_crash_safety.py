@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.synthetic import write_jsonl
+from storyline.synthetic import write_jsonl
 
 pytestmark = pytest.mark.slow
 N_ARTICLES = 2000

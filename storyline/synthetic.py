@@ -1,5 +1,5 @@
-"""Generated news: many short reports of made-up events, for tests that need volume (crash safety,
-load). Deterministic for a seed. Not a quality benchmark: the events are easy to tell apart."""
+"""Generated news: reports of made-up events, for runs that need volume (benchmarks, crash and load
+tests). Deterministic for a seed. Not a quality benchmark: the events are easy to tell apart."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ FILLER = ["Officials said more details would follow.", "Residents described a te
           "Witnesses spoke of a long night.", "The mayor thanked everyone involved."]
 
 
-def generate(n_articles: int, *, reports_per_event: int = 5, seed: int = 3) -> list[dict[str, object]]:
-    """``n_articles`` JSONL records (``id``, ``title``, ``text``, ``published``, ``event``)."""
+def generate(n_articles: int, *, reports_per_event: int = 5, seed: int = 3,
+             words: int = 0) -> list[dict[str, object]]:
+    """``n_articles`` JSONL records (``id``, ``title``, ``text``, ``published``, ``event``); with
+    ``words``, each body is padded with background paragraphs to about that many words."""
     rng = random.Random(seed)
     start = date(2024, 1, 1)
     records = []
@@ -41,11 +43,30 @@ def generate(n_articles: int, *, reports_per_event: int = 5, seed: int = 3) -> l
             lead = (f"{headline.format(city=city)} on {day:%A, %B} {day.day}, {day.year}, and {count} {actors} "
                     f"were involved, {person} said.")
             body = " ".join(rng.sample(FILLER, 3))
-            records.append({"id": f"e{event:05d}-r{report}", "title": headline.format(city=city),
-                            "text": f"{lead}\n{body} Report {report + 1} of the {kind} in {city}.",
+            text = f"{lead}\n{body} Report {report + 1} of the {kind} in {city}."
+            while len(text.split()) < words:
+                text += "\n" + _background(rng, city, kind)
+            records.append({"id": f"e{event:05d}-r{report}", "title": headline.format(city=city), "text": text,
                             "published": day.isoformat(), "event": event})
     rng.shuffle(records)
     return records
+
+
+BACKGROUND = ["The city council met on {weekday} to review the budget for public transport and housing.",
+              "Earlier this year, {person} warned that {city} needed more investment in its infrastructure.",
+              "According to the regional statistics office, {n} percent of households were affected last winter.",
+              "Critics said the response to the {kind} had been slow, while supporters praised the volunteers.",
+              "Schools in the area reopened after {n} days, and local businesses reported heavy losses.",
+              "The national government promised to send additional funds, although no amount was announced.",
+              "Experts from the university of {city} said similar events could become more frequent.",
+              "Opposition leaders called for an inquiry, and {person} agreed to answer questions next week."]
+
+
+def _background(rng: random.Random, city: str, kind: str) -> str:
+    """A paragraph of plausible background (what makes real articles long)."""
+    return " ".join(sentence.format(city=city, kind=kind, person=rng.choice(PEOPLE), n=rng.randrange(2, 60),
+                                    weekday=rng.choice(["Monday", "Tuesday", "Wednesday", "Thursday"]))
+                    for sentence in rng.sample(BACKGROUND, 4))
 
 
 def write_jsonl(path: Path, n_articles: int, **kwargs: object) -> Path:

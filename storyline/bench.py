@@ -1,0 +1,80 @@
+"""``storyline bench``: the whole pipeline on generated articles, timed stage by stage.
+
+Why a command and not a test: speed depends on the machine; what matters is that
+anyone can measure it the same way and see which stage bounds the rate. Articles
+are generated (:mod:`storyline.synthetic`, about ``words`` words each), ingested
+through the same stages, linkers and store as ``storyline ingest``, into a
+throw-away database. Peak RSS is the process's high-water mark so far.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from storyline.article import Article
+from storyline.pipeline import IngestReport, Pipeline, default_stages
+from storyline.stages.ingest import parse_jsonl
+from storyline.store.sqlite import SQLiteStore
+from storyline.synthetic import generate
+
+
+def run(n: int, *, words: int = 800, use_ner: bool = True, batch: int = 1000,
+        progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Ingest ``n`` generated articles; seconds and articles/s per stage and overall."""
+    lines = [json.dumps(r) for r in generate(n, words=words)]
+    pipeline = Pipeline(stages=default_stages(use_ner=use_ner))
+    warm = next(iter(parse_jsonl(lines[0], "warm-up")))
+    if isinstance(warm, Article):
+        pipeline.embedder.embed_many([pipeline.enrich(warm)])  # load the models outside the clock
+    seconds: dict[str, float] = defaultdict(float)
+    report = IngestReport()
+    with tempfile.TemporaryDirectory() as folder:
+        store = SQLiteStore(Path(folder) / "bench.db")
+        pipeline = Pipeline(stages=default_stages(use_ner=use_ner), embedder=pipeline.embedder)
+        store.load_linkers(pipeline.clusterer, pipeline.linker)
+        started = time.perf_counter()
+        for first in range(0, n, batch):
+            clock = time.perf_counter()
+            articles = [a for a in parse_jsonl("\n".join(lines[first:first + batch]), "bench")
+                        if isinstance(a, Article)]
+            seconds["read"] += time.perf_counter() - clock
+            enriched = []
+            for article in articles:
+                for current in pipeline.stages:
+                    clock = time.perf_counter()
+                    article = current(article)
+                    seconds[_name(current)] += time.perf_counter() - clock
+                enriched.append(article)
+            clock = time.perf_counter()
+            for start in range(0, len(enriched), pipeline.batch_size):
+                pipeline.embedder.embed_many(enriched[start:start + pipeline.batch_size])
+            seconds["embed"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+            for start in range(0, len(enriched), pipeline.batch_size):
+                pipeline._link_and_store(enriched[start:start + pipeline.batch_size], store, report)
+            seconds["link + store"] += time.perf_counter() - clock
+            if progress:
+                progress(len(enriched))
+        total = time.perf_counter() - started
+        store.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    if sys.platform == "darwin":
+        peak_mb /= 1024  # bytes there
+    stages = {name: {"seconds": round(s, 2), "ms_per_article": round(1000 * s / n, 2),
+                     "articles_per_second": round(n / s, 1) if s else None}
+              for name, s in sorted(seconds.items(), key=lambda kv: -kv[1])}
+    return {"articles": n, "words_per_article": words, "ner": use_ner, "seconds": round(total, 1),
+            "articles_per_second": round(n / total, 1), "events": report.events_created,
+            "peak_rss_mb": round(peak_mb), "bound_by": next(iter(stages)), "stages": stages}
+
+
+def _name(stage: object) -> str:
+    return getattr(stage, "__name__", type(stage).__name__)

@@ -1,0 +1,24 @@
+"""`storyline bench` runs the real pipeline on generated articles and reports every stage."""
+
+import json
+
+from click.testing import CliRunner
+
+from storyline.bench import run
+from storyline.cli import main
+
+
+def test_bench_times_every_stage_and_stores_everything() -> None:
+    result = run(12, words=120, use_ner=False)
+    assert result["articles"] == 12 and result["articles_per_second"] > 0
+    assert {"read", "clean", "identify_language", "EntityRecognizer", "DateResolver", "embed",
+            "link + store"} == set(result["stages"])
+    assert result["bound_by"] == max(result["stages"], key=lambda s: result["stages"][s]["seconds"])
+    assert 1 <= result["events"] <= 12 and result["peak_rss_mb"] > 50
+
+
+def test_bench_cli_json_for_several_sizes() -> None:
+    outcome = CliRunner().invoke(main, ["bench", "--n", "5", "--n", "10", "--words", "80", "--no-ner",
+                                        "--format", "json", "--no-progress"])
+    assert outcome.exit_code == 0, outcome.output
+    assert [r["articles"] for r in json.loads(outcome.stdout)] == [5, 10]
