@@ -239,10 +239,10 @@ class Searcher:
         whole archive with exact filters, so hybrid results still reach older or
         filtered articles.
         """
-        clauses = query_clauses(query, names)
-        if not clauses:
+        match = fts_query(query, names)
+        if not match:
             return []
-        where, params = ["articles_fts MATCH ?"], [" OR ".join(clauses)]
+        where, params = ["articles_fts MATCH ?"], [match]
         floor = self._newest_window(query, names)
         if floor:
             where.append("rowid >= ?")
@@ -356,6 +356,8 @@ def snippet(text: str, words: set[str], width: int = 240) -> str:
 
 
 def _fold(word: str) -> str:
+    """Lower-cased, accents stripped: a word as FTS5's unicode61 tokenizer indexes it (unlike
+    :func:`storyline.stages.entities.fold`, no casefolding, so "ß" stays "ß" as in the index)."""
     import unicodedata
 
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
