@@ -28,7 +28,7 @@ import numpy as np
 
 from storyline.article import Article
 from storyline.link.profile import Profile, profile_of
-from storyline.link.similarity import PairEvidence, compare, pair_model, same_event_probability
+from storyline.link.similarity import PairEvidence, compare, pair_model, same_event_probabilities
 
 
 @dataclass(slots=True, kw_only=True)
@@ -123,9 +123,13 @@ class OnlineEventClusterer:
     # -- internals ---------------------------------------------------------------------
     def _assign(self, article_id: str, profile: Profile) -> Assignment:
         best: tuple[float, EventState, PairEvidence] | None = None
-        for event in self._candidates(profile):
-            scored = [(same_event_probability(evidence, self.model), evidence)
-                      for evidence in (compare(profile, member) for member in event.members)]
+        candidates = self._candidates(profile)
+        evidences = [[compare(profile, member) for member in event.members] for event in candidates]
+        flat = same_event_probabilities([e for group in evidences for e in group], self.model)
+        start = 0
+        for event, group in zip(candidates, evidences, strict=True):
+            scored = list(zip(flat[start:start + len(group)], group, strict=True))
+            start += len(group)
             closest, evidence = max(scored, key=lambda item: item[0])  # the closest member explains best
             probability = closest if self.linkage == "single" else sum(p for p, _ in scored) / len(scored)
             if best is None or probability > best[0]:

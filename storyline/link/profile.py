@@ -41,6 +41,8 @@ class Profile:
     languages: Counter[str] = field(default_factory=Counter)
     #: Content-word counts (top ``MAX_TERMS``): lexical overlap within one language.
     terms: Counter[str] = field(default_factory=Counter)
+    #: Content words of the title(s): the words an editor chose to name the event.
+    title_terms: Counter[str] = field(default_factory=Counter)
 
     @property
     def language(self) -> str | None:
@@ -103,6 +105,7 @@ class Profile:
         self.weekdays.update(other.weekdays)
         self.languages.update(other.languages)
         self.terms = Counter(dict((self.terms + other.terms).most_common(MAX_TERMS)))
+        self.title_terms = Counter(dict((self.title_terms + other.title_terms).most_common(MAX_TERMS)))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -117,6 +120,7 @@ class Profile:
             "weekdays": {str(k): v for k, v in self.weekdays.items()},
             "languages": dict(self.languages),
             "terms": dict(self.terms),
+            "title_terms": dict(self.title_terms),
         }
 
     @classmethod
@@ -133,6 +137,7 @@ class Profile:
             weekdays=Counter({int(k): v for k, v in data["weekdays"].items()}),
             languages=Counter(data.get("languages", {})),
             terms=Counter(data.get("terms", {})),
+            title_terms=Counter(data.get("title_terms", {})),
         )
 
 
@@ -152,6 +157,7 @@ def profile_of(article: Article) -> Profile:
         weekdays=Counter([weekday]) if isinstance(weekday, int) else Counter(),
         languages=Counter([article.language or "und"]),
         terms=content_terms(f"{article.title}\n{article.text}"),
+        title_terms=content_terms(article.title),
     )
 
 
@@ -183,6 +189,18 @@ def rare_term_cosine(a: Counter[str], b: Counter[str], language_a: str | None, l
     shared = sum(weights_a[t] * weights_b[t] for t in weights_a.keys() & weights_b.keys())
     norm = math.sqrt(sum(w * w for w in weights_a.values())) * math.sqrt(sum(w * w for w in weights_b.values()))
     return shared / norm if norm else 0.0
+
+
+def shared_rarities(a: Counter[str], b: Counter[str], language_a: str | None,
+                    language_b: str | None) -> list[float]:
+    """Rarity of every word both sides use, rarest first (the lower of the two languages' rarities,
+    so a word common in either language does not count as a shared rare word)."""
+    return sorted((min(rarity(t, language_a), rarity(t, language_b)) for t in a.keys() & b.keys()), reverse=True)
+
+
+def rarity_mass(terms: Counter[str], language: str | None) -> float:
+    """Total rarity of a bag's distinct words: how much there is to share."""
+    return sum(rarity(t, language) for t in terms)
 
 
 def term_cosine(a: Counter[str], b: Counter[str]) -> float:

@@ -7,10 +7,16 @@ by date, place, numbers and participants, so the score combines:
 * cosine of title+lead embeddings (cross-lingual),
 * weighted overlap of canonical entities, of lead entities, of places,
 * agreement of event dates (same day, or days apart) and weekdays,
-* overlap of the numbers in the lead (casualties, magnitudes).
+* overlap of the numbers in the lead (casualties, magnitudes),
+* the rare words both sides use (the rarest, how many, what share of the rarity
+  there was to share, and in the titles): "Dalembert", "Sixers", "7.6".
 
-The weights form a logistic model stored as JSON in ``storyline/data``, trained
-and cross-validated by ``eval/train_pair_model.py``.
+The model is a small gradient-boosted tree ensemble (a logistic model is also
+understood), stored as JSON in ``storyline/data`` and evaluated here with numpy;
+``eval/train_pair_model.py`` trains and cross-validates it. Shared rare words
+interact with the other evidence (a shared surname means more when the
+embeddings agree too), which a linear model cannot express: on ECB+ dev the
+trees lift ROC-AUC from 0.935 to 0.96 on the same features.
 """
 
 from __future__ import annotations
@@ -25,13 +31,24 @@ from typing import Any
 
 import numpy as np
 
-from storyline.link.profile import Profile, rare_term_cosine, term_cosine, weighted_jaccard
+from storyline.link.profile import (
+    Profile,
+    rare_term_cosine,
+    rarity_mass,
+    shared_rarities,
+    term_cosine,
+    weighted_jaccard,
+)
 
 FEATURES = ("cosine", "title_cosine", "lexical", "rare_terms", "cross_language", "entities", "lead_entities", "places",
-            "people", "people_missing", "numbers", "same_day", "days_apart", "weekday_conflict")
+            "people", "people_missing", "numbers", "same_day", "days_apart", "weekday_conflict",
+            "rarest_shared", "rare_shared_top3", "rare_shared_35", "rare_shared_45", "rare_shared_55",
+            "title_rare_shared", "rare_shared_mass")
 #: Two reports whose event dates are further apart than this are not one event, whatever else they share:
-#: the same leaders meet many times, and an event happens on a date.
-MAX_DAYS_APART = 7
+#: the same leaders meet many times, and an event happens on a date. Not a week: dates read from the
+#: text are often off by days or weeks (a follow-up dated by its own "Monday", a misread month), and on
+#: ECB+ train every same-topic pair 8-30 days apart (48) is one event; within a month the content decides.
+MAX_DAYS_APART = 30
 
 @dataclass(slots=True, frozen=True)
 class PairEvidence:
@@ -79,6 +96,7 @@ def compare(a: Profile, b: Profile) -> PairEvidence:
         "same_day": 1.0 if gap is not None and gap <= 1 else 0.0,
         "days_apart": math.log1p(max(0, gap - 1)) if gap is not None else 0.0,
         "weekday_conflict": weekday_conflict,
+        **_rare_word_features(a, b),
     }
     shared = sorted(set(a.entities) & set(b.entities), key=lambda n: (-(a.entities[n] + b.entities[n]), n))
     return PairEvidence(
@@ -92,17 +110,79 @@ def compare(a: Profile, b: Profile) -> PairEvidence:
 
 
 def same_event_probability(evidence: PairEvidence, model: dict[str, Any] | None = None) -> float:
-    """Logistic score in [0, 1] that both sides report the same real-world event."""
-    model = model or pair_model()
-    z = model["bias"] + sum(model["weights"].get(k, 0.0) * v for k, v in evidence.features.items())
-    probability = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
-    if date_conflict(evidence):
-        probability *= 0.05
-    return probability
+    """Score in [0, 1] that both sides report the same real-world event."""
+    return same_event_probabilities([evidence], model)[0]
+
+
+def same_event_probabilities(evidences: list[PairEvidence], model: dict[str, Any] | None = None) -> list[float]:
+    """:func:`same_event_probability` of many pairs in one vectorised pass (an article against
+    every member of its candidate events)."""
+    if not evidences:
+        return []
+    scorer = _scorer(model or pair_model())
+    rows = np.array([[e.features.get(name, 0.0) for name in scorer.features] for e in evidences], dtype=np.float64)
+    probabilities = scorer.probabilities(rows)
+    return [float(p) * 0.05 if date_conflict(e) else float(p) for p, e in zip(probabilities, evidences, strict=True)]
+
+
+class _Scorer:
+    """A pair model in arrays: a logistic model, or trees flattened into one node table.
+
+    Trees are walked for all rows and all trees at once: ``node`` holds, per row and
+    tree, the current node, and each step moves every walker one level down.
+    """
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.features: list[str] = list(spec["features"])
+        self.kind = spec.get("kind", "logistic")
+        self.bias = float(spec.get("bias", spec.get("baseline", 0.0)))
+        if self.kind == "logistic":
+            self.weights = np.array([spec["weights"].get(f, 0.0) for f in self.features])
+            return
+        nodes = [node for tree in spec["trees"] for node in tree]
+        sizes = [len(tree) for tree in spec["trees"]]
+        self.roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        base = np.repeat(self.roots, sizes)  # children are numbered within their tree
+        # per node: [feature index, threshold, left child, right child, leaf value, is leaf]
+        table = np.array(nodes, dtype=np.float64)
+        self.feature = table[:, 0].astype(np.int64)
+        self.threshold = table[:, 1]
+        self.left = table[:, 2].astype(np.int64) + base
+        self.right = table[:, 3].astype(np.int64) + base
+        self.value = table[:, 4]
+        self.leaf = table[:, 5].astype(bool)
+        self.depth = int(spec.get("max_depth", 32))
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        if self.kind == "logistic":
+            z = self.bias + rows @ self.weights
+        else:
+            node = np.broadcast_to(self.roots, (len(rows), len(self.roots))).copy()
+            row_index = np.arange(len(rows))[:, None]
+            for _ in range(self.depth + 1):
+                leaf = self.leaf[node]
+                if leaf.all():
+                    break
+                goes_left = rows[row_index, self.feature[node]] <= self.threshold[node]
+                node = np.where(leaf, node, np.where(goes_left, self.left[node], self.right[node]))
+            z = self.bias + self.value[node].sum(axis=1)
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+
+
+_SCORERS: dict[int, tuple[dict[str, Any], _Scorer]] = {}
+
+
+def _scorer(spec: dict[str, Any]) -> _Scorer:
+    """The array form of a model dict, built once per dict."""
+    cached = _SCORERS.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        cached = (spec, _Scorer(spec))
+        _SCORERS[id(spec)] = cached
+    return cached[1]
 
 
 def date_conflict(evidence: PairEvidence) -> bool:
-    """The two sides' event dates are more than a week apart.
+    """The two sides' event dates are more than :data:`MAX_DAYS_APART` days apart.
 
     Weekdays that disagree (undated reports) are only a feature, not a veto: a report
     written the next day says "Monday" where the first said "today", and on ECB+ the
@@ -117,6 +197,23 @@ def date_conflict(evidence: PairEvidence) -> bool:
 def pair_model() -> dict[str, Any]:
     """The shipped pair model (``data/pair_model.json``)."""
     return json.loads(resources.files("storyline.data").joinpath("pair_model.json").read_text("utf-8"))
+
+
+def _rare_word_features(a: Profile, b: Profile) -> dict[str, float]:
+    """What the rare words both sides use say: names, places and numbers match across
+    languages as words, and "another earthquake" shares only the common ones."""
+    rarities = shared_rarities(a.terms, b.terms, a.language, b.language)
+    mass = min(rarity_mass(a.terms, a.language), rarity_mass(b.terms, b.language))
+    title = shared_rarities(a.title_terms, b.title_terms, a.language, b.language)
+    return {
+        "rarest_shared": rarities[0] if rarities else 0.0,
+        "rare_shared_top3": sum(rarities[:3]) / 3,
+        "rare_shared_35": math.log1p(sum(1 for r in rarities if r >= 3.5)),
+        "rare_shared_45": math.log1p(sum(1 for r in rarities if r >= 4.5)),
+        "rare_shared_55": math.log1p(sum(1 for r in rarities if r >= 5.5)),
+        "title_rare_shared": math.log1p(sum(title)),
+        "rare_shared_mass": sum(rarities) / mass if mass else 0.0,
+    }
 
 
 def _missing(principal: set[str], other: Counter[str]) -> float:

@@ -1,6 +1,6 @@
 from storyline.article import Article
 from storyline.link.profile import lead_numbers, profile_of, weighted_jaccard
-from storyline.link.similarity import compare, date_conflict, same_event_probability
+from storyline.link.similarity import PairEvidence, compare, date_conflict, same_event_probability
 
 
 def test_similarity_same_event_outranks_same_topic_other_event(fixture_articles: dict[str, Article]) -> None:
@@ -38,3 +38,56 @@ def test_weighted_jaccard_bounds() -> None:
     assert weighted_jaccard(Counter(a=3), Counter(a=3)) == 1.0
     assert weighted_jaccard(Counter(a=1), Counter(b=1)) == 0.0
     assert weighted_jaccard(Counter(), Counter()) == 0.0
+
+
+def _tree_model() -> dict:
+    """Two hand-made trees over two features: the first splits on cosine, the second on numbers."""
+    return {
+        "kind": "trees",
+        "features": ["cosine", "numbers"],
+        "baseline": -1.0,
+        "max_depth": 2,
+        "trees": [
+            # cosine <= 0.5 -> -2.0; else (numbers <= 0.1 -> 1.0; else 3.0)
+            [[0, 0.5, 1, 2, 0.0, 0], [0, 0.0, 0, 0, -2.0, 1], [1, 0.1, 3, 4, 0.0, 0],
+             [0, 0.0, 0, 0, 1.0, 1], [0, 0.0, 0, 0, 3.0, 1]],
+            # a stump: numbers <= 0.5 -> 0.0; else 0.5
+            [[1, 0.5, 1, 2, 0.0, 0], [0, 0.0, 0, 0, 0.0, 1], [0, 0.0, 0, 0, 0.5, 1]],
+        ],
+    }
+
+
+def _evidence(**features: float) -> PairEvidence:
+    return PairEvidence(features=features, shared_entities=[], shared_places=[], date_a=None, date_b=None,
+                        days_apart=None)
+
+
+def test_tree_model_walks_each_tree_to_its_leaf_and_adds_the_baseline() -> None:
+    import math
+
+    from storyline.link.similarity import same_event_probabilities
+
+    model = _tree_model()
+    pairs = [_evidence(cosine=0.2, numbers=0.9), _evidence(cosine=0.8, numbers=0.0),
+             _evidence(cosine=0.8, numbers=0.9), _evidence(cosine=0.5, numbers=0.5)]
+    expected_log_odds = [-1.0 - 2.0 + 0.5, -1.0 + 1.0 + 0.0, -1.0 + 3.0 + 0.5, -1.0 - 2.0 + 0.0]
+    got = same_event_probabilities(pairs, model)
+    assert got == [same_event_probability(p, model) for p in pairs]  # batch and single agree
+    for probability, z in zip(got, expected_log_odds, strict=True):
+        assert math.isclose(probability, 1 / (1 + math.exp(-z)), rel_tol=1e-9)
+
+
+def test_logistic_model_is_still_understood() -> None:
+    import math
+
+    model = {"features": ["cosine"], "bias": -1.0, "weights": {"cosine": 2.0}}
+    assert math.isclose(same_event_probability(_evidence(cosine=1.0), model), 1 / (1 + math.exp(-1.0)))
+
+
+def test_shipped_model_scores_every_feature_it_names(fixture_articles: dict[str, Article]) -> None:
+    from storyline.link.similarity import FEATURES, pair_model
+
+    assert set(pair_model()["features"]) <= set(FEATURES)
+    evidence = compare(profile_of(fixture_articles["en_summit"]), profile_of(fixture_articles["de_summit"]))
+    assert set(FEATURES) <= set(evidence.features)
+    assert evidence.features["rarest_shared"] > 0  # "Scholz" and "Macron" are rare in any language
