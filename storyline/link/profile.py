@@ -43,6 +43,14 @@ class Profile:
     terms: Counter[str] = field(default_factory=Counter)
     #: Content words of the title(s): the words an editor chose to name the event.
     title_terms: Counter[str] = field(default_factory=Counter)
+    _stats: TermStats | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def stats(self) -> TermStats:
+        """Word weights of this profile (cached until it absorbs another)."""
+        if self._stats is None:
+            self._stats = TermStats.of(self.terms, self.title_terms, self.language)
+        return self._stats
 
     @property
     def language(self) -> str | None:
@@ -94,6 +102,7 @@ class Profile:
 
     def absorb(self, other: Profile) -> None:
         """Add another profile's evidence (an article joining an event)."""
+        self._stats = None
         self.vector_sum = self.vector_sum + other.vector_sum
         self.title_sum = self.title_sum + other.title_sum
         self.size += other.size
@@ -179,38 +188,52 @@ def rarity(term: str, language: str | None) -> float:
         return 7.0 - wordfreq.zipf_frequency(term, "en")
 
 
-def rare_term_cosine(a: Counter[str], b: Counter[str], language_a: str | None, language_b: str | None) -> float:
+@dataclass(slots=True, frozen=True)
+class TermStats:
+    """A profile's word weights, computed once: an article is compared with hundreds of event
+    members, and recomputing logs and rarities for every pair was most of the linking time."""
+
+    log_weights: dict[str, float]
+    log_norm: float
+    rarities: dict[str, float]
+    rare_weights: dict[str, float]
+    rare_norm: float
+    #: Total rarity of the distinct words: how much there is to share.
+    mass: float
+    title_rarities: dict[str, float]
+
+    @classmethod
+    def of(cls, terms: Counter[str], title_terms: Counter[str], language: str | None) -> TermStats:
+        log_weights = {t: _w(c) for t, c in terms.items()}
+        rarities = {t: rarity(t, language) for t in terms}
+        rare_weights = {t: log_weights[t] * rarities[t] for t in terms}
+        return cls(log_weights=log_weights, log_norm=math.sqrt(sum(w * w for w in log_weights.values())),
+                   rarities=rarities, rare_weights=rare_weights,
+                   rare_norm=math.sqrt(sum(w * w for w in rare_weights.values())), mass=sum(rarities.values()),
+                   title_rarities={t: rarity(t, language) for t in title_terms})
+
+
+def term_cosine(a: TermStats, b: TermStats) -> float:
+    """Cosine of log-scaled term counts."""
+    if not a.log_norm or not b.log_norm:
+        return 0.0
+    shared = sum(a.log_weights[t] * b.log_weights[t] for t in a.log_weights.keys() & b.log_weights.keys())
+    return shared / (a.log_norm * b.log_norm)
+
+
+def rare_term_cosine(a: TermStats, b: TermStats) -> float:
     """Cosine of log-scaled term counts weighted by :func:`rarity`: shared names, places and
     numbers count, shared common words hardly (names and numbers match across languages too)."""
-    if not a or not b:
+    if not a.rare_norm or not b.rare_norm:
         return 0.0
-    weights_a = {t: _w(c) * rarity(t, language_a) for t, c in a.items()}
-    weights_b = {t: _w(c) * rarity(t, language_b) for t, c in b.items()}
-    shared = sum(weights_a[t] * weights_b[t] for t in weights_a.keys() & weights_b.keys())
-    norm = math.sqrt(sum(w * w for w in weights_a.values())) * math.sqrt(sum(w * w for w in weights_b.values()))
-    return shared / norm if norm else 0.0
+    shared = sum(a.rare_weights[t] * b.rare_weights[t] for t in a.rare_weights.keys() & b.rare_weights.keys())
+    return shared / (a.rare_norm * b.rare_norm)
 
 
-def shared_rarities(a: Counter[str], b: Counter[str], language_a: str | None,
-                    language_b: str | None) -> list[float]:
+def shared_rarities(a: dict[str, float], b: dict[str, float]) -> list[float]:
     """Rarity of every word both sides use, rarest first (the lower of the two languages' rarities,
     so a word common in either language does not count as a shared rare word)."""
-    return sorted((min(rarity(t, language_a), rarity(t, language_b)) for t in a.keys() & b.keys()), reverse=True)
-
-
-def rarity_mass(terms: Counter[str], language: str | None) -> float:
-    """Total rarity of a bag's distinct words: how much there is to share."""
-    return sum(rarity(t, language) for t in terms)
-
-
-def term_cosine(a: Counter[str], b: Counter[str]) -> float:
-    """Cosine of log-scaled term counts."""
-    if not a or not b:
-        return 0.0
-    shared = sum(_w(a[t]) * _w(b[t]) for t in a.keys() & b.keys())
-    norm_a = math.sqrt(sum(_w(c) ** 2 for c in a.values()))
-    norm_b = math.sqrt(sum(_w(c) ** 2 for c in b.values()))
-    return shared / (norm_a * norm_b)
+    return sorted((min(a[t], b[t]) for t in a.keys() & b.keys()), reverse=True)
 
 
 def lead_numbers(text: str) -> list[str]:

@@ -34,7 +34,6 @@ import numpy as np
 from storyline.link.profile import (
     Profile,
     rare_term_cosine,
-    rarity_mass,
     shared_rarities,
     term_cosine,
     weighted_jaccard,
@@ -84,8 +83,8 @@ def compare(a: Profile, b: Profile) -> PairEvidence:
     features = {
         "cosine": cosine,
         "title_cosine": title_cosine,
-        "lexical": term_cosine(a.terms, b.terms) if a.language == b.language else 0.0,
-        "rare_terms": rare_term_cosine(a.terms, b.terms, a.language, b.language),
+        "lexical": term_cosine(a.stats, b.stats) if a.language == b.language else 0.0,
+        "rare_terms": rare_term_cosine(a.stats, b.stats),
         "cross_language": 0.0 if a.language == b.language else 1.0,
         "entities": weighted_jaccard(a.entities, b.entities),
         "lead_entities": _jaccard(set(a.lead_entities), set(b.lead_entities)),
@@ -202,9 +201,10 @@ def pair_model() -> dict[str, Any]:
 def _rare_word_features(a: Profile, b: Profile) -> dict[str, float]:
     """What the rare words both sides use say: names, places and numbers match across
     languages as words, and "another earthquake" shares only the common ones."""
-    rarities = shared_rarities(a.terms, b.terms, a.language, b.language)
-    mass = min(rarity_mass(a.terms, a.language), rarity_mass(b.terms, b.language))
-    title = shared_rarities(a.title_terms, b.title_terms, a.language, b.language)
+    stats_a, stats_b = a.stats, b.stats
+    rarities = shared_rarities(stats_a.rarities, stats_b.rarities)
+    mass = min(stats_a.mass, stats_b.mass)
+    title = shared_rarities(stats_a.title_rarities, stats_b.title_rarities)
     return {
         "rarest_shared": rarities[0] if rarities else 0.0,
         "rare_shared_top3": sum(rarities[:3]) / 3,

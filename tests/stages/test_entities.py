@@ -75,3 +75,27 @@ def test_entities_custom_alias_table_is_used_by_the_gazetteer() -> None:
     table.add("Mutti", "Angela Merkel", "PER")
     article = EntityRecognizer(aliases=table, use_ner=False)(_article("Gestern sprach Mutti in Berlin.", "de"))
     assert _canonical(article) == {"Angela Merkel": "PER"}
+
+
+def test_ner_without_the_shared_tok2vec_finds_the_same_entities() -> None:
+    import pytest
+
+    spacy = pytest.importorskip("spacy")
+    from storyline.stages.entities import NER_MODELS, load_ner
+
+    texts = {
+        "en": "Russian President Vladimir Putin met Israeli Prime Minister Benjamin Netanyahu in Paris on "
+              "Sunday, the Kremlin said. Emmanuel Macron hosted some 70 leaders at the Arc de Triomphe.",
+        "fr": "Le président russe Vladimir Poutine a rencontré Benjamin Netanyahou à Paris dimanche, "
+              "a indiqué le Kremlin. Emmanuel Macron recevait quelque 70 dirigeants à l'Élysée.",
+    }
+    for language, text in texts.items():
+        fast = load_ner(language)
+        if fast is None:
+            pytest.skip(f"no spaCy model for {language}")
+        with_tok2vec = spacy.load(NER_MODELS[language], exclude=["lemmatizer", "parser", "tagger", "morphologizer",
+                                                                 "attribute_ruler", "senter"])
+        assert "tok2vec" not in fast.pipe_names and "tok2vec" in with_tok2vec.pipe_names
+        spans = [(e.start_char, e.end_char, e.label_) for e in fast(text).ents]
+        assert spans  # the recogniser still works on its own
+        assert spans == [(e.start_char, e.end_char, e.label_) for e in with_tok2vec(text).ents]
