@@ -1,6 +1,6 @@
 """Load: 200 concurrent clients on the HTTP API for 60 s while an ingest writes to the same database.
 
-    .venv/bin/python benchmarks/load_api.py [--clients 200] [--seconds 60] [--workdir /tmp/storyline-load]
+    .venv/bin/python benchmarks/load_api.py [--clients 200] [--seconds 60] [--workdir DIR]
 
 Builds a database of generated articles, starts ``storyline serve`` on 127.0.0.1, starts a
 ``storyline ingest`` of more articles into the same file, and runs the clients (asyncio +
@@ -19,6 +19,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -91,7 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/storyline-load"))
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "storyline-load")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = args.workdir / "load.db"

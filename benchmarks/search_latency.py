@@ -1,6 +1,6 @@
 """Search latency over a large synthetic database: p50/p95 of hybrid search, in process and over HTTP.
 
-    .venv/bin/python benchmarks/search_latency.py --n 100000 [--db /tmp/bench-search.db] [--queries 300]
+    .venv/bin/python benchmarks/search_latency.py --n 100000 [--db FILE] [--queries 300]
 
 The articles are generated (no NLP runs): Zipf-distributed words in three languages
 with stems indexed exactly as ingest indexes them, a few named people and places
@@ -19,6 +19,7 @@ import json
 import random
 import statistics
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -147,7 +148,7 @@ def over_http(db: Path, count: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="articles in the database")
-    parser.add_argument("--db", type=Path, default=Path("/tmp/storyline-bench-search.db"))
+    parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "storyline-bench-search.db")
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
     started = time.perf_counter()

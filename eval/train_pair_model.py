@@ -90,6 +90,11 @@ def pairs(articles, seed: int = 0, max_topic_negatives: int | None = None):
     return x, np.array(labels), np.array(groups), np.array(kinds)
 
 
+def regime_weights(n_ecb: int, n_meantime: int) -> np.ndarray:
+    """Sample weights that give ECB+ pairs (first) and MEANTIME pairs (after them) the same total."""
+    return np.concatenate([np.ones(n_ecb), np.full(n_meantime, n_ecb / n_meantime)])
+
+
 def cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Out-of-fold scores, five folds by topic: no topic is in both the fitted and the scored part."""
     scores = np.zeros(len(y))
@@ -185,7 +190,7 @@ def main() -> int:
     # Each regime weighs the same in total: ECB+ has four times the pairs, and left to dominate it teaches
     # that shared actors and vocabulary make one event, which MEANTIME (and the seeds' cancelled visit
     # against the later meeting) show is false.
-    weights = np.concatenate([np.ones(len(y1)), np.full(len(y2), len(y1) / len(y2))])
+    weights = regime_weights(len(y1), len(y2))
     cv_scores = cross_validated(x, y, groups, weights)
     hard = kinds != "other"
     ecb = np.arange(len(y)) < len(y1)
@@ -198,7 +203,7 @@ def main() -> int:
     x_all, y_all = np.vstack([x1, xd, x2]), np.concatenate([y1, yd, y2])
     groups_all = np.concatenate([g1, np.char.add("dev-", gd.astype(str)), np.char.add("meantime-", g2.astype(str))])
     n_ecb = len(y1) + len(yd)
-    weights_all = np.concatenate([np.ones(n_ecb), np.full(len(y2), n_ecb / len(y2))])
+    weights_all = regime_weights(n_ecb, len(y2))
     scores_all = cross_validated(x_all, y_all, groups_all, weights_all)
     hard_all = np.concatenate([k1, kd]) != "other"
     cv_auc_train_dev = roc_auc(scores_all[:n_ecb][hard_all].tolist(), y_all[:n_ecb][hard_all].tolist())
