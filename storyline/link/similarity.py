@@ -34,9 +34,8 @@ import numpy as np
 
 from storyline.link.profile import (
     Profile,
-    rare_term_cosine,
+    TermOverlap,
     shared_rarities,
-    term_cosine,
     weighted_jaccard,
 )
 
@@ -81,11 +80,12 @@ def compare(a: Profile, b: Profile) -> PairEvidence:
     weekday_conflict = 0.0
     if gap is None and a.weekday is not None and b.weekday is not None and a.weekday != b.weekday:
         weekday_conflict = 1.0
+    overlap = TermOverlap.of(a.stats, b.stats)
     features = {
         "cosine": cosine,
         "title_cosine": title_cosine,
-        "lexical": term_cosine(a.stats, b.stats) if a.language == b.language else 0.0,
-        "rare_terms": rare_term_cosine(a.stats, b.stats),
+        "lexical": overlap.lexical if a.language == b.language else 0.0,
+        "rare_terms": overlap.rare,
         "cross_language": 0.0 if a.language == b.language else 1.0,
         "entities": weighted_jaccard(a.entities, b.entities),
         "lead_entities": _jaccard(set(a.lead_entities), set(b.lead_entities)),
@@ -96,7 +96,7 @@ def compare(a: Profile, b: Profile) -> PairEvidence:
         "same_day": 1.0 if gap is not None and gap <= 1 else 0.0,
         "days_apart": math.log1p(max(0, gap - 1)) if gap is not None else 0.0,
         "weekday_conflict": weekday_conflict,
-        **_rare_word_features(a, b),
+        **_rare_word_features(a, b, overlap.rarities),
     }
     shared = sorted(set(a.entities) & set(b.entities), key=lambda n: (-(a.entities[n] + b.entities[n]), n))
     return PairEvidence(
@@ -199,21 +199,21 @@ def pair_model() -> dict[str, Any]:
     return json.loads(resources.files("storyline.data").joinpath("pair_model.json").read_text("utf-8"))
 
 
-def _rare_word_features(a: Profile, b: Profile) -> dict[str, float]:
-    """What the rare words both sides use say: names, places and numbers match across
-    languages as words, and "another earthquake" shares only the common ones."""
+def _rare_word_features(a: Profile, b: Profile, rarities: np.ndarray) -> dict[str, float]:
+    """What the rare words both sides use (``rarities``, rarest first) say: names, places and
+    numbers match across languages as words, and "another earthquake" shares only the common ones."""
     stats_a, stats_b = a.stats, b.stats
-    rarities = shared_rarities(stats_a.rarities, stats_b.rarities)
     mass = min(stats_a.mass, stats_b.mass)
     title = shared_rarities(stats_a.title_rarities, stats_b.title_rarities)
+    total = float(rarities.sum())
     return {
-        "rarest_shared": rarities[0] if rarities else 0.0,
-        "rare_shared_top3": sum(rarities[:3]) / 3,
-        "rare_shared_35": math.log1p(sum(1 for r in rarities if r >= 3.5)),
-        "rare_shared_45": math.log1p(sum(1 for r in rarities if r >= 4.5)),
-        "rare_shared_55": math.log1p(sum(1 for r in rarities if r >= 5.5)),
+        "rarest_shared": float(rarities[0]) if len(rarities) else 0.0,
+        "rare_shared_top3": float(rarities[:3].sum()) / 3,
+        "rare_shared_35": math.log1p(int(np.count_nonzero(rarities >= 3.5))),
+        "rare_shared_45": math.log1p(int(np.count_nonzero(rarities >= 4.5))),
+        "rare_shared_55": math.log1p(int(np.count_nonzero(rarities >= 5.5))),
         "title_rare_shared": math.log1p(sum(title)),
-        "rare_shared_mass": sum(rarities) / mass if mass else 0.0,
+        "rare_shared_mass": total / mass if mass else 0.0,
     }
 
 

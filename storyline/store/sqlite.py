@@ -156,10 +156,11 @@ class SQLiteStore:
                     )
                 self.conn.execute("INSERT INTO event_articles VALUES (?,?,?)",
                                   (article.id, assignment.event_id, json.dumps(assignment.reason())))
-            for event in {id(e): e for _, _, e, _ in items}.values():
+            touched = list({id(e): e for _, _, e, _ in items}.values())
+            for event in touched:
                 self.conn.execute("UPDATE events SET date=?, story_id=? WHERE event_id=?",
                                   (_iso(event.profile.date), event.story_id, event.event_id))
-            self._save_linker_state(clusterer, linker)
+            self._save_linker_state(clusterer, linker, touched)
 
     def _insert_article(self, article: Article) -> None:
         embedding, title_embedding = (_blob(article.embedding), _blob(article.title_embedding))
@@ -185,16 +186,19 @@ class SQLiteStore:
             [(article.id, d.text, d.value.isoformat(), d.precision, d.kind, d.offset) for d in article.dates],
         )
 
-    def _save_linker_state(self, clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
-        open_ids = set(clusterer.events)
-        for row in self.conn.execute("SELECT event_id FROM events WHERE closed=0").fetchall():
-            if row["event_id"] not in open_ids:
-                self.conn.execute("UPDATE events SET closed=1, profile_json='{}' WHERE event_id=?",
-                                  (row["event_id"],))
-        for event in clusterer.events.values():
-            self.conn.execute("UPDATE events SET profile_json=? WHERE event_id=?",
-                              (json.dumps(event.profile.to_json()), event.event_id))
-        for story in linker.stories.values():
+    def _save_linker_state(self, clusterer: OnlineEventClusterer, linker: StoryLinker,
+                           touched: list[EventState]) -> None:
+        """Save what this batch changed: the profiles of the events and stories it touched, and
+        the events it closed. Saving every open event each batch made a batch's cost grow with
+        the number of open events."""
+        self.conn.executemany("UPDATE events SET closed=1, profile_json='{}' WHERE event_id=?",
+                              [(event_id,) for event_id in clusterer.drain_closed()])
+        for event in touched:
+            if event.event_id in clusterer.events:
+                self.conn.execute("UPDATE events SET profile_json=? WHERE event_id=?",
+                                  (json.dumps(event.profile.to_json()), event.event_id))
+        story_ids = {event.story_id for event in touched if event.story_id}
+        for story in (linker.stories[i] for i in sorted(story_ids) if i in linker.stories):
             self.conn.execute(
                 "INSERT INTO stories VALUES (?,?,?,?,?,?) ON CONFLICT(story_id) DO UPDATE SET label=excluded.label,"
                 " first_date=excluded.first_date, last_date=excluded.last_date, profile_json=excluded.profile_json",
@@ -247,7 +251,7 @@ class SQLiteStore:
         if row is None:
             return
         state = json.loads(row["value"])
-        clusterer.events.clear()  # what this file holds now, not what an earlier run remembered
+        clusterer.reset()  # what this file holds now, not what an earlier run remembered
         linker.stories.clear()
         clusterer.next_seq = state["event_seq"]
         linker.next_seq = state["story_seq"]
@@ -257,9 +261,9 @@ class SQLiteStore:
                 "SELECT article_id FROM event_articles WHERE event_id=? ORDER BY rowid", (ev["event_id"],))]
             profile = Profile.from_json(json.loads(ev["profile_json"]))
             members = [profile_of(self.get_article(i)) for i in ids[-clusterer.max_members:]]
-            clusterer.events[ev["event_id"]] = EventState(
+            clusterer.restore(EventState(
                 event_id=ev["event_id"], seq=ev["seq"], profile=profile, title=ev["title"], article_ids=ids,
-                members=members, last_date=max(profile.dates) if profile.dates else None, story_id=ev["story_id"])
+                members=members, last_date=max(profile.dates) if profile.dates else None, story_id=ev["story_id"]))
         for st in self.conn.execute("SELECT * FROM stories ORDER BY seq"):
             events = [r["event_id"] for r in self.conn.execute(
                 "SELECT event_id FROM events WHERE story_id=? ORDER BY seq", (st["story_id"],))]

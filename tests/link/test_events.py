@@ -92,3 +92,34 @@ def test_events_single_linkage_scores_by_the_best_member_average_by_the_mean(fix
         clusterer.learn_one(phone)  # forced into the summit's event
         scores[linkage] = clusterer.predict_one(french).probability
     assert scores["single"] > scores["average"]  # the French summit matches one member well, not both
+
+
+def test_events_closed_events_are_reported_once_and_leave_the_index(fixture_articles) -> None:
+    clusterer = OnlineEventClusterer(window_days=30, max_candidates=1)
+    summit, phone, french = _named(fixture_articles, "en_summit", "en_phone_call", "fr_summit")
+    clusterer.learn_one(summit)
+    clusterer.learn_one(phone)  # three months later: the summit closes
+    assert clusterer.drain_closed() == ["ev-000001"]
+    assert clusterer.drain_closed() == []
+    french.event_date.value = phone.event_date.value  # even dated now, the closed summit is not found
+    assert clusterer.predict_one(french).event_id != "ev-000001"
+
+
+def test_events_an_article_far_from_every_member_is_not_scored(fixture_articles) -> None:
+    summit, quake = _named(fixture_articles, "en_summit", "en_quake")
+    quake.event_date.value = summit.event_date.value
+    joined = OnlineEventClusterer(threshold=0.0, min_cosine=-1.0)  # threshold 0: whatever is scored joins
+    joined.learn_one(summit)
+    assert not joined.learn_one(quake).created
+    gated = OnlineEventClusterer(threshold=0.0, min_cosine=0.99)  # nothing is that close: nothing is scored
+    gated.learn_one(summit)
+    assert gated.learn_one(quake).created
+
+
+def test_events_candidates_come_from_the_nearest_open_events(fixture_articles) -> None:
+    clusterer = OnlineEventClusterer(max_candidates=1, window_days=3650)
+    quake, summit, phone, french = _named(fixture_articles, "en_quake", "en_summit", "en_phone_call", "fr_summit")
+    for article in (quake, summit, phone):
+        clusterer.learn_one(article)
+    assert clusterer._candidates(clusterer.events["ev-000002"].members[0])[0].event_id == "ev-000002"
+    assert clusterer.learn_one(french).event_id == "ev-000002"
