@@ -27,6 +27,9 @@ MESSAGES: dict[str, str] = {
     "E020": "The embedding model {name!r} is not available: {detail}.",
     "E021": "The NER model for {lang!r} failed to load: {detail}.",
     "E030": "Stage {stage!r} needs {field!r}, which no earlier stage sets. Order: {order}.",
+    "E040": "--engine dask needs Dask: pip install 'storyline[dask]' (or 'dask[distributed]').",
+    "E041": "Cannot reach the Dask scheduler at {scheduler}: {reason}. Start one with 'dask scheduler'"
+            " and workers with 'dask worker {scheduler}', or leave out --scheduler for a local cluster.",
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from storyline.article import Article
 from storyline.errors import Skip, StorylineError
@@ -26,11 +26,18 @@ from storyline.stages.ingest import DEFAULT_MAX_BYTES, IngestFailure, iter_paths
 from storyline.stages.language import identify_language
 from storyline.store.sqlite import SQLiteStore
 
+if TYPE_CHECKING:
+    from storyline.engines import DaskEngine
+
 #: Fields ingest sets before any stage runs.
 INGESTED = ("id", "source", "raw_text", "url", "outlet", "published")
 
 
 class Stage(Protocol):
+    """A per-article step. Optional attributes say where it may run (:func:`split_for_workers`):
+    ``stateless = True`` when its output depends on the article alone, or a ``worker_part()``
+    method giving the part that does, for a stage that also learns across articles."""
+
     needs: tuple[str, ...]
     sets: tuple[str, ...]
 
@@ -38,11 +45,12 @@ class Stage(Protocol):
 
 
 def stage(*, needs: tuple[str, ...], sets: tuple[str, ...]) -> Callable[[Callable[[Article], Article]], Stage]:
-    """Declare what a plain function stage needs and sets."""
+    """Declare what a plain function stage needs and sets (a plain function is stateless)."""
 
     def wrap(func: Callable[[Article], Article]) -> Stage:
         func.needs = needs  # type: ignore[attr-defined]
         func.sets = sets  # type: ignore[attr-defined]
+        func.stateless = True  # type: ignore[attr-defined]
         return func  # type: ignore[return-value]
 
     return wrap
@@ -66,6 +74,34 @@ def check_stages(stages: Iterable[Stage], available: Iterable[str] = INGESTED) -
                 name = getattr(current, "__name__", type(current).__name__)
                 raise StorylineError("E030", stage=name, field=needed, order=" → ".join(order))
         have.update(current.sets)
+
+
+def split_for_workers(stages: list[Stage]) -> tuple[list[Stage], list[Stage]]:
+    """The stages other processes may run (in order), and those that must then run here, in input
+    order, because they learn across articles (the entity stage's names seen earlier).
+
+    Running the worker stages elsewhere and the rest here gives the same articles as running all
+    of them here, provided no worker stage needs what a stage left for here sets.
+    """
+    workers: list[Stage] = []
+    here: list[Stage] = []
+    for current in stages:
+        if getattr(current, "stateless", False):
+            left_here = {field for kept in here for field in kept.sets}
+            if left_here & set(current.needs):
+                raise StorylineError("E030", stage=_stage_name(current), field=sorted(left_here)[0],
+                                     order=" → ".join(_stage_name(s) for s in stages))
+            workers.append(current)
+        else:
+            part = getattr(current, "worker_part", None)
+            if part is not None:
+                workers.append(part())
+            here.append(current)
+    return workers, here
+
+
+def _stage_name(current: object) -> str:
+    return getattr(current, "__name__", type(current).__name__)
 
 
 @dataclass(slots=True)
@@ -118,8 +154,9 @@ class Pipeline:
         return article
 
     def ingest(self, paths: Iterable[str], store: SQLiteStore, *, progress: bool | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES) -> IngestReport:
-        """Read, enrich, link and store everything under ``paths``."""
+               max_bytes: int = DEFAULT_MAX_BYTES, engine: DaskEngine | None = None) -> IngestReport:
+        """Read, enrich, link and store everything under ``paths`` (the per-article stages on
+        ``engine``'s workers when given)."""
         sources = list(iter_paths(paths))
         show = progress if progress is not None else (len(sources) > 3 and sys.stderr.isatty())
         report = IngestReport()
@@ -132,27 +169,34 @@ class Pipeline:
                 bar.set_postfix(articles=len(report.ingested), failed=len(report.failures))
 
         try:
-            return self.ingest_records(records(), store, report=report)
+            return self.ingest_records(records(), store, report=report, engine=engine)
         finally:
             bar.close()
 
     def ingest_records(self, records: Iterable[Article | IngestFailure], store: SQLiteStore, *,
-                       report: IngestReport | None = None) -> IngestReport:
+                       report: IngestReport | None = None, engine: DaskEngine | None = None) -> IngestReport:
         """Enrich, link and store already-read records (files, an HTTP body...).
 
         Holds the store's writer lock for the run; ``wait_for_writer`` says whether to wait
         for another ingest to finish (the CLI) or to fail at once (the web server).
         """
         with store.writer_lock(wait=self.wait_for_writer, on_wait=self.on_wait):
-            return self._ingest_locked(records, store, report if report is not None else IngestReport())
+            return self._ingest_locked(records, store, report if report is not None else IngestReport(), engine)
 
     def _ingest_locked(self, records: Iterable[Article | IngestFailure], store: SQLiteStore,
-                       report: IngestReport) -> IngestReport:
+                       report: IngestReport, engine: DaskEngine | None = None) -> IngestReport:
         store.load_linkers(self.clusterer, self.linker)
         batch: list[Article] = []
         pending: set[str] = set()
-        for position, record in enumerate(records, start=1):
-            self._take(record, store, report, batch, pending)
+        if engine is None:
+            pairs: Iterable[tuple[Article | IngestFailure, Article | IngestFailure | None]] = (
+                (record, None) for record in records)
+            here = self.stages
+        else:
+            workers, here = split_for_workers(self.stages)
+            pairs = engine.enrich(records, workers)
+        for position, (record, enriched) in enumerate(pairs, start=1):
+            self._take(record, store, report, batch, pending, enriched, here)
             # Windows are cut by input position, not by the count of new articles, so a re-run
             # after a crash (which skips what was stored) links the rest in exactly the same order.
             if position % self.order_window == 0:
@@ -162,8 +206,13 @@ class Pipeline:
         return report
 
     def _take(self, record: Article | IngestFailure, store: SQLiteStore, report: IngestReport,
-              batch: list[Article], pending: set[str]) -> None:
-        """Enrich one record into ``batch``, or record why not (failure, duplicate)."""
+              batch: list[Article], pending: set[str], enriched: Article | IngestFailure | None = None,
+              stages: list[Stage] | None = None) -> None:
+        """Enrich one record into ``batch``, or record why not (failure, duplicate).
+
+        ``enriched`` is what workers made of the record, when they ran the first stages;
+        ``stages`` are the ones left to run here, in input order.
+        """
         if isinstance(record, IngestFailure):
             report.failures.append(record)
             return
@@ -175,8 +224,14 @@ class Pipeline:
             report.duplicates.append(record.source)
             self._replay(store.article_by_hash(digest))
             return
+        if isinstance(enriched, IngestFailure):  # a stage on a worker could not use it
+            report.failures.append(enriched)
+            return
+        article = enriched if enriched is not None else record
         try:
-            batch.append(self.enrich(record))
+            for current in stages if stages is not None else self.stages:
+                article = current(article)
+            batch.append(article)
         except Skip as skip:
             report.failures.append(IngestFailure(record.source, skip.code, skip.args[0]))
             return

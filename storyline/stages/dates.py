@@ -276,6 +276,7 @@ class DateResolver:
 
     needs = ("text", "language")
     sets = ("dates", "published", "event_date")
+    stateless = True  # depends on the article alone: may run on a worker
 
     def __call__(self, article: Article) -> Article:
         found = find_expressions(article.full_text, article.language)

@@ -218,6 +218,34 @@ class EntityRegistry:
         return found
 
 
+#: Where :class:`NamedEntitySpans` leaves the model's spans for :class:`EntityRecognizer`.
+NER_SPANS = "ner_spans"
+_NOT_RUN = object()
+
+
+def model_spans(text: str, language: str | None) -> list[tuple[int, int, str, str]] | None:
+    """The NER model's entity spans (start, end, text, label), or None without a model."""
+    nlp = load_ner(language) if language else None
+    if nlp is None:
+        return None
+    return [(ent.start_char, ent.end_char, ent.text, ent.label_) for ent in nlp(text[:200_000]).ents]
+
+
+class NamedEntitySpans:
+    """Pipeline stage for workers: runs the NER model (nine tenths of enrichment time) and leaves
+    its spans in ``extras``; :class:`EntityRecognizer` resolves them in input order."""
+
+    needs = ("text", "language")
+    sets = (NER_SPANS,)
+
+    def __init__(self, use_ner: bool = True) -> None:
+        self.use_ner = use_ner
+
+    def __call__(self, article: Article) -> Article:
+        article.extras[NER_SPANS] = model_spans(article.full_text, article.language if self.use_ner else None)
+        return article
+
+
 class EntityRecognizer:
     """Pipeline stage: fills ``article.entities`` with canonical, typed entities."""
 
@@ -235,7 +263,10 @@ class EntityRecognizer:
                 self.registry.add(canonical)
 
     def __call__(self, article: Article) -> Article:
-        mentions = self._mentions(article.full_text, article.language)
+        spans = article.extras.pop(NER_SPANS, _NOT_RUN)
+        if spans is _NOT_RUN:
+            spans = model_spans(article.full_text, article.language if self.use_ner else None)
+        mentions = self._mentions(article.full_text, spans)
         article.entities, canonical_at = self._resolve(mentions)
         self._learn_names(article)
         article.extras["lead_entities"] = sorted({c for start, c in canonical_at if start < article.head_end})
@@ -255,23 +286,28 @@ class EntityRecognizer:
                 if entity.resolved_by != "alias table":
                     self.known.learn(entity)
 
-    def _mentions(self, text: str, language: str | None) -> list[tuple[int, str, EntityType | None]]:
-        """(offset, tidy text, NER type or None for gazetteer hits), in text order."""
+    def worker_part(self) -> NamedEntitySpans:
+        """What of this stage can run on another process: the NER model's spans, which depend
+        on the article alone (the names learnt from earlier articles must follow input order)."""
+        return NamedEntitySpans(use_ner=self.use_ner)
+
+    def _mentions(self, text: str, spans: list[tuple[int, int, str, str]] | None
+                  ) -> list[tuple[int, str, EntityType | None]]:
+        """(offset, tidy text, NER type or None for gazetteer hits), in text order; ``spans`` are
+        the NER model's (None when the language has no model)."""
         found: list[tuple[int, int, str, EntityType | None]] = []
-        nlp = load_ner(language) if (self.use_ner and language) else None
-        if nlp is not None:
-            for ent in nlp(text[:200_000]).ents:
-                kind = _LABELS.get(ent.label_)
-                if kind is None and self.aliases.lookup(tidy_span(ent.text)) is None:
-                    continue
-                found.append((ent.start_char, ent.end_char, ent.text, kind))
+        for start, end, surface, label in spans or []:
+            kind = _LABELS.get(label)
+            if kind is None and self.aliases.lookup(tidy_span(surface)) is None:
+                continue
+            found.append((start, end, surface, kind))
         taken = [(s, e) for s, e, _, _ in found]
         for match in self.aliases.pattern().finditer(text):
             s, e = match.span()
             if not any(s < te and ts < e for ts, te in taken):
                 found.append((s, e, match.group(0), None))
                 taken.append((s, e))
-        if nlp is None:
+        if spans is None:
             for s, e, surface in self.known.find(text):
                 if not any(s < te and ts < e for ts, te in taken):
                     found.append((s, e, surface, self.known.names[fold(surface)][1]))
