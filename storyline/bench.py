@@ -15,20 +15,25 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storyline.article import Article
-from storyline.pipeline import IngestReport, Pipeline, default_stages
+from storyline.pipeline import IngestReport, Pipeline, default_stages, split_for_workers
 from storyline.stages.ingest import parse_jsonl
 from storyline.store.sqlite import SQLiteStore
 from storyline.synthetic import generate
 
+if TYPE_CHECKING:
+    from storyline.engines import DaskEngine
+
 
 def run(n: int, *, words: int = 800, use_ner: bool = True, batch: int = 1000,
-        progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+        progress: Callable[[int], None] | None = None, engine: DaskEngine | None = None) -> dict[str, Any]:
     """Ingest ``n`` generated articles; seconds and articles/s per stage and overall."""
+    if engine is not None:
+        return _run_on(engine, n, words=words, use_ner=use_ner, batch=batch, progress=progress)
     lines = [json.dumps(r) for r in generate(n, words=words)]
     pipeline = Pipeline(stages=default_stages(use_ner=use_ner))
     warm = next(iter(parse_jsonl(lines[0], "warm-up")))
@@ -65,15 +70,48 @@ def run(n: int, *, words: int = 800, use_ner: bool = True, batch: int = 1000,
                 progress(len(enriched))
         total = time.perf_counter() - started
         store.close()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-    if sys.platform == "darwin":
-        peak_mb /= 1024  # bytes there
+    peak_mb = _peak_rss_mb()
     stages = {name: {"seconds": round(s, 2), "ms_per_article": round(1000 * s / n, 2),
                      "articles_per_second": round(n / s, 1) if s else None}
               for name, s in sorted(seconds.items(), key=lambda kv: -kv[1])}
     return {"articles": n, "words_per_article": words, "ner": use_ner, "seconds": round(total, 1),
             "articles_per_second": round(n / total, 1), "events": report.events_created,
             "peak_rss_mb": round(peak_mb), "bound_by": next(iter(stages)), "stages": stages}
+
+
+def _run_on(engine: DaskEngine, n: int, *, words: int, use_ner: bool, batch: int,
+            progress: Callable[[int], None] | None) -> dict[str, Any]:
+    """The same run through ``ingest --engine dask``: per-article stages on the workers, the rest
+    here. Stage times are not separable across processes, so only the overall rate is given."""
+    lines = [json.dumps(r) for r in generate(n, words=words)]
+    pipeline = Pipeline(stages=default_stages(use_ner=use_ner), order_window=batch)
+    warm = [a for a in parse_jsonl("\n".join(lines[:4]), "warm-up") if isinstance(a, Article)]
+    list(engine.enrich(warm * engine.in_flight, split_for_workers(pipeline.stages)[0]))  # models load
+    pipeline.embedder.embed_many([pipeline.enrich(warm[0])])  # outside the clock
+
+    def records() -> Iterator[Article]:
+        for line in lines:
+            yield from (a for a in parse_jsonl(line, "bench") if isinstance(a, Article))
+            if progress:
+                progress(1)
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = SQLiteStore(Path(folder) / "bench.db")
+        started = time.perf_counter()
+        report = pipeline.ingest_records(records(), store, engine=engine)
+        total = time.perf_counter() - started
+        store.close()
+    workers_mb = engine.client.run(_peak_rss_mb)
+    return {"articles": n, "words_per_article": words, "ner": use_ner, "engine": engine.description,
+            "seconds": round(total, 1), "articles_per_second": round(n / total, 1), "events": report.events_created,
+            "peak_rss_mb": round(_peak_rss_mb()), "worker_peak_rss_mb": sorted(round(v) for v in workers_mb.values()),
+            "bound_by": None, "stages": {}}
+
+
+def _peak_rss_mb() -> float:
+    """This process's high-water mark of resident memory."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    return peak / 1024 if sys.platform == "darwin" else peak  # bytes there
 
 
 def _name(stage: object) -> str:

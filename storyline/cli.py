@@ -43,9 +43,9 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _open(db: str, *, create: bool = False):  # type: ignore[no-untyped-def]
-    from storyline.store.sqlite import SQLiteStore
+    from storyline.store import open_store
 
-    return SQLiteStore(db, create=create)
+    return open_store(db, create=create)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -438,9 +438,15 @@ def doctor(db: str, fmt: str) -> None:
               help="Articles to run; repeat for a scaling curve (--n 1000 --n 10000).")
 @click.option("--words", default=800, show_default=True, help="Words per generated article.")
 @click.option("--no-ner", is_flag=True, help="Skip spaCy NER (as `ingest --no-ner`).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="As `ingest --engine`: dask runs the per-article stages on a local cluster (overall rate only).")
+@click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: a running scheduler.")
+@click.option("--workers", type=click.IntRange(1, 256), help="With --engine dask: local worker processes.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @FORMAT
-def bench(sizes: tuple[int, ...], words: int, no_ner: bool, progress: bool | None, fmt: str) -> None:
+@_friendly
+def bench(sizes: tuple[int, ...], words: int, no_ner: bool, engine: str, scheduler: str | None,
+          workers: int | None, progress: bool | None, fmt: str) -> None:
     """Time the whole pipeline (clean, enrich, embed, cluster, store) on generated articles.
 
     Prints articles/s per stage and overall, peak memory, and which stage bounds the
@@ -452,16 +458,20 @@ def bench(sizes: tuple[int, ...], words: int, no_ner: bool, progress: bool | Non
 
     show = progress if progress is not None else sys.stderr.isatty()
     results = []
-    for n in sizes:
-        with tqdm(total=n, unit="article", desc=f"bench {n}", disable=not show, file=sys.stderr) as bar:
-            results.append(run(n, words=words, use_ner=not no_ner, progress=bar.update))
+    with _engine(engine, scheduler, workers) as running:
+        for n in sizes:
+            with tqdm(total=n, unit="article", desc=f"bench {n}", disable=not show, file=sys.stderr) as bar:
+                results.append(run(n, words=words, use_ner=not no_ner, progress=bar.update, engine=running))
     if fmt == "json":
         _echo_json(results)
         return
     for result in results:
+        where = f" on {result['engine']} (worker peak RSS {result['worker_peak_rss_mb']} MB)" \
+            if "engine" in result else f", bound by {result['bound_by']}"
         click.echo(f"{result['articles']} articles of ~{result['words_per_article']} words: "
-                   f"{result['articles_per_second']} articles/s overall, peak RSS {result['peak_rss_mb']} MB, "
-                   f"bound by {result['bound_by']}")
+                   f"{result['articles_per_second']} articles/s overall, peak RSS {result['peak_rss_mb']} MB{where}")
+        if not result["stages"]:
+            continue
         _echo_table(["stage", "ms/article", "articles/s"],
                     [[name, f"{s['ms_per_article']:.2f}", s["articles_per_second"]] for name, s in
                      result["stages"].items()])

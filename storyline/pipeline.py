@@ -24,7 +24,7 @@ from storyline.stages.embed import ArticleEmbedder
 from storyline.stages.entities import EntityRecognizer
 from storyline.stages.ingest import DEFAULT_MAX_BYTES, IngestFailure, iter_paths, read_source
 from storyline.stages.language import identify_language
-from storyline.store.sqlite import SQLiteStore
+from storyline.store.base import Store
 
 if TYPE_CHECKING:
     from storyline.engines import DaskEngine
@@ -153,7 +153,7 @@ class Pipeline:
             article = current(article)
         return article
 
-    def ingest(self, paths: Iterable[str], store: SQLiteStore, *, progress: bool | None = None,
+    def ingest(self, paths: Iterable[str], store: Store, *, progress: bool | None = None,
                max_bytes: int = DEFAULT_MAX_BYTES, engine: DaskEngine | None = None) -> IngestReport:
         """Read, enrich, link and store everything under ``paths`` (the per-article stages on
         ``engine``'s workers when given)."""
@@ -173,7 +173,7 @@ class Pipeline:
         finally:
             bar.close()
 
-    def ingest_records(self, records: Iterable[Article | IngestFailure], store: SQLiteStore, *,
+    def ingest_records(self, records: Iterable[Article | IngestFailure], store: Store, *,
                        report: IngestReport | None = None, engine: DaskEngine | None = None) -> IngestReport:
         """Enrich, link and store already-read records (files, an HTTP body...).
 
@@ -183,7 +183,7 @@ class Pipeline:
         with store.writer_lock(wait=self.wait_for_writer, on_wait=self.on_wait):
             return self._ingest_locked(records, store, report if report is not None else IngestReport(), engine)
 
-    def _ingest_locked(self, records: Iterable[Article | IngestFailure], store: SQLiteStore,
+    def _ingest_locked(self, records: Iterable[Article | IngestFailure], store: Store,
                        report: IngestReport, engine: DaskEngine | None = None) -> IngestReport:
         store.load_linkers(self.clusterer, self.linker)
         batch: list[Article] = []
@@ -205,7 +205,7 @@ class Pipeline:
         self._flush(batch, store, report)
         return report
 
-    def _take(self, record: Article | IngestFailure, store: SQLiteStore, report: IngestReport,
+    def _take(self, record: Article | IngestFailure, store: Store, report: IngestReport,
               batch: list[Article], pending: set[str], enriched: Article | IngestFailure | None = None,
               stages: list[Stage] | None = None) -> None:
         """Enrich one record into ``batch``, or record why not (failure, duplicate).
@@ -244,7 +244,7 @@ class Pipeline:
             if replay is not None:
                 replay(stored)
 
-    def _flush(self, window: list[Article], store: SQLiteStore, report: IngestReport) -> None:
+    def _flush(self, window: list[Article], store: Store, report: IngestReport) -> None:
         """Embed, order by event date, link and store a window of enriched articles."""
         for start in range(0, len(window), self.batch_size):
             self.embedder.embed_many(window[start:start + self.batch_size])
@@ -252,7 +252,7 @@ class Pipeline:
         for start in range(0, len(ordered), self.batch_size):
             self._link_and_store(ordered[start:start + self.batch_size], store, report)
 
-    def _link_and_store(self, batch: list[Article], store: SQLiteStore, report: IngestReport) -> None:
+    def _link_and_store(self, batch: list[Article], store: Store, report: IngestReport) -> None:
         items = []
         taken: set[str] = set()
         for article in batch:

@@ -16,7 +16,6 @@ The query never reaches FTS5 as syntax: only quoted word tokens do.
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from storyline.errors import StorylineError
 
 if TYPE_CHECKING:
     from storyline.stages.embed import Embedder
-    from storyline.store.sqlite import SQLiteStore
+    from storyline.store.base import Store
 
 #: ISO 639-1 code → Snowball algorithm (the languages whose words are stemmed).
 STEMMERS = {"en": "english", "fr": "french", "de": "german", "es": "spanish", "it": "italian", "nl": "dutch",
@@ -135,7 +134,7 @@ class VectorIndex:
         self._vectors = _Vectors()
         self._lock = threading.Lock()
 
-    def refresh(self, store: SQLiteStore) -> _Vectors:
+    def refresh(self, store: Store) -> _Vectors:
         with self._lock:
             current = self._vectors
             rows = store.conn.execute(
@@ -162,7 +161,7 @@ class Searcher:
     """Search one store. A web server keeps one :class:`VectorIndex` and embedder for the
     process and makes a Searcher per thread (an SQLite connection stays in its thread)."""
 
-    def __init__(self, store: SQLiteStore, embedder: Embedder | None = None, index: VectorIndex | None = None) -> None:
+    def __init__(self, store: Store, embedder: Embedder | None = None, index: VectorIndex | None = None) -> None:
         self.store = store
         self._embedder = embedder
         self.index = index or VectorIndex()
@@ -239,30 +238,8 @@ class Searcher:
         whole archive with exact filters, so hybrid results still reach older or
         filtered articles.
         """
-        match = fts_query(query, names)
-        if not match:
-            return []
-        where, params = ["articles_fts MATCH ?"], [match]
         floor = self._newest_window(query, names)
-        if floor:
-            where.append("rowid >= ?")
-            params.append(floor)
-        sql, filter_params = _filter_sql(filters)
-        if allowed is not None:
-            sql += " AND a.seq IN (SELECT value FROM json_each(?))"
-            filter_params.append("[" + ",".join(str(s) for s in sorted(allowed)) + "]")
-        ranked = f"SELECT rowid AS seq, bm25(articles_fts, 3.0, 1.0, 2.0) AS rank FROM articles_fts" \
-                 f" WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?"
-        try:
-            if sql:
-                rows = self.store.conn.execute(
-                    f"SELECT f.seq, f.rank FROM ({ranked}) f JOIN articles a ON a.seq = f.seq WHERE 1 {sql}"
-                    " ORDER BY f.rank LIMIT ?", [*params, FILTER_POOL, *filter_params, depth]).fetchall()
-            else:
-                rows = self.store.conn.execute(ranked, [*params, depth]).fetchall()
-        except sqlite3.OperationalError:  # FTS5 refused the expression: cannot happen with quoted words only
-            return []
-        return [(int(r["seq"]), -float(r["rank"])) for r in rows]
+        return self.store.text_hits(query, names, filters, allowed, depth, floor)
 
     def _newest_window(self, query: str, names: list[str]) -> int | None:
         """The lowest ``seq`` to rank when the query's words are too common to rank everywhere."""
@@ -363,13 +340,13 @@ def _fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
-def _filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
+def filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
     sql, params = "", []
     if filters.language:
         sql += " AND a.language = ?"
         params.append(filters.language)
     if filters.source:
-        sql += " AND (instr(coalesce(a.outlet, ''), ?) > 0 OR instr(a.source, ?) > 0)"
+        sql += " AND (strpos(coalesce(a.outlet, ''), ?) > 0 OR strpos(a.source, ?) > 0)"
         params += [filters.source, filters.source]
     if filters.since:
         sql += " AND coalesce(a.event_date, a.published) >= ?"

@@ -11,10 +11,10 @@ from typing import Any
 
 from storyline.errors import NotFoundError
 from storyline.stages.entities import AliasTable
-from storyline.store.sqlite import SQLiteStore
+from storyline.store.base import Store
 
 
-def resolve_entity(store: SQLiteStore, name: str) -> list[str]:
+def resolve_entity(store: Store, name: str) -> list[str]:
     """Canonical names for a name in any spelling or language."""
     known = AliasTable.default().lookup(name)
     names = set(store.canonical_names(name))
@@ -25,7 +25,7 @@ def resolve_entity(store: SQLiteStore, name: str) -> list[str]:
     return sorted(names)
 
 
-def entity_timeline(store: SQLiteStore, name: str) -> dict[str, Any]:
+def entity_timeline(store: Store, name: str) -> dict[str, Any]:
     canonical = resolve_entity(store, name)
     event_ids: set[str] = set()
     for each in canonical:
@@ -35,7 +35,7 @@ def entity_timeline(store: SQLiteStore, name: str) -> dict[str, Any]:
             "events": order_events(events, store.story_last_dates())}
 
 
-def story_timeline(store: SQLiteStore, story_id: str) -> dict[str, Any]:
+def story_timeline(store: Store, story_id: str) -> dict[str, Any]:
     events = store.events(story_id=story_id)
     if not events:
         raise NotFoundError("E015", kind="story", id=story_id, db=store.path)

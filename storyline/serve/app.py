@@ -23,7 +23,8 @@ from storyline.compare import compare_articles
 from storyline.errors import NotFoundError, StorylineError
 from storyline.search import Searcher, SearchFilters, VectorIndex
 from storyline.serve import views
-from storyline.store.sqlite import SQLiteStore
+from storyline.store import open_store
+from storyline.store.base import Store
 
 DEFAULT_MAX_BODY = 5_000_000
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,17 +45,17 @@ class ServerState:
         self._local = threading.local()
         self._pipeline: Any = None
         self.ingest_lock = threading.Lock()
-        SQLiteStore(db).close()  # create or migrate the file once, up front
+        open_store(db).close()  # create or migrate the store once, up front
         # Requests run in many threads; BLAS threads on top of them fight for the cores (measured:
         # throughput of concurrent searches fell from 250/s to 95/s). One BLAS thread each.
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(limits=1, user_api="blas")
 
-    def store(self) -> SQLiteStore:
+    def store(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = self._local.store = SQLiteStore(self.db, create=False)
+            store = self._local.store = open_store(self.db, create=False)
         return store
 
     def searcher(self) -> Searcher:
@@ -266,7 +267,7 @@ def _ingest_lines(state: ServerState, lines: str) -> dict[str, Any]:
     from storyline.stages.ingest import parse_jsonl
 
     with state.ingest_lock:
-        store = SQLiteStore(state.db)
+        store = open_store(state.db)
         try:
             report = state.pipeline().ingest_records(parse_jsonl(lines, "request"), store)
         finally:

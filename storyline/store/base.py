@@ -1,0 +1,474 @@
+"""What every store does, in SQL both SQLite and PostgreSQL run: articles, entities, dates,
+events, stories and the state of the online linkers, so the next ``storyline ingest``
+resumes where the last one stopped.
+
+Writes go in one transaction per batch (articles and linker state together), so an
+interrupted run leaves the store consistent and re-running the same command stores every
+article exactly once (content hash). The two backends differ only in what
+:class:`Store`'s hooks say: how to connect, lock, index text for search, and check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from storyline.article import Article, DatedValue, DateMention, Entity
+from storyline.errors import NotFoundError, StorylineError
+from storyline.link.events import Assignment, EventState, OnlineEventClusterer
+from storyline.link.profile import Profile, profile_of
+from storyline.link.stories import StoryLink, StoryLinker, StoryState
+
+if TYPE_CHECKING:
+    from storyline.search import SearchFilters
+
+
+class Store:
+    """A Storyline database. Subclasses: :class:`~storyline.store.sqlite.SQLiteStore` (one file,
+    the default) and :class:`~storyline.store.postgres.PostgresStore` (a shared server)."""
+
+    #: The column that keeps insertion order in tables without a key of their own.
+    ROW_ORDER: ClassVar[str] = "rowid"
+    #: What ``LIMIT ?`` takes for "no limit".
+    NO_LIMIT: ClassVar[Any] = -1
+    #: Steps from one schema version to the next, by the version they produce.
+    MIGRATIONS: ClassVar[dict[int, Callable[[Any], None]]] = {}
+    #: Where the store is, for messages (a file, or a URL without its password).
+    path: str
+    conn: Any
+
+    @property
+    def schema_version(self) -> int:
+        return max(self.MIGRATIONS, default=1)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- what a backend provides -----------------------------------------------------------
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @contextmanager
+    def writer_lock(self, *, wait: bool = True, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Be the only process adding articles to this store, for the whole run."""
+        raise NotImplementedError
+
+    def _in(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+        """``column IN values`` as SQL and parameters (one parameter, however many values)."""
+        raise NotImplementedError
+
+    def _index_text(self, seq: int, article: Article) -> None:
+        """Add an article to the full-text index."""
+        raise NotImplementedError
+
+    def text_hits(self, query: str, names: list[str], filters: SearchFilters, allowed: set[int] | None,
+                  depth: int, floor: int | None) -> list[tuple[int, float]]:
+        """Best full-text matches (``seq``, score; higher is better) of a query's words and
+        named entities; only ``seq >= floor`` when given (see ``Searcher.text_search``)."""
+        raise NotImplementedError
+
+    def term_documents(self, term: str) -> int:
+        """How many articles hold an indexed word."""
+        raise NotImplementedError
+
+    def _backend_checks(self) -> list[tuple[str, int | str, str]]:
+        """The backend's own checks for ``doctor``: (name, problems, detail)."""
+        raise NotImplementedError
+
+    def _migrate(self) -> None:
+        """Bring an older store up to this version's schema, one numbered step at a time."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        version = int(row["value"]) if row else 1
+        if version > self.schema_version:
+            raise StorylineError("E013", db=self.path,
+                                 detail=f"schema {version} is newer than this Storyline ({self.schema_version})")
+        for step in range(version + 1, self.schema_version + 1):
+            with self._transaction():
+                self.MIGRATIONS[step](self)
+                self._set_meta("schema_version", str(step))
+        if row is None:
+            self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
+                              (str(self.schema_version),))
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                          (key, value))
+
+    # -- writing ---------------------------------------------------------------------------
+    def has_content(self, content_hash: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM articles WHERE content_hash=?", (content_hash,)).fetchone() is not None
+
+    def free_id(self, article_id: str, content_hash: str) -> str:
+        """The article's id, suffixed when another article already has it."""
+        if self.conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is None:
+            return article_id
+        return f"{article_id}-{content_hash[:8]}"
+
+    def save_batch(self, items: list[tuple[Article, Assignment, EventState, StoryLink | None]],
+                   clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
+        """Store articles, their assignments and the linkers' state in one transaction.
+
+        Each item carries its event object, which may already be closed (and gone from
+        the clusterer) when a later article in the same batch moved the clock on.
+        """
+        if not items:
+            return
+        with self._transaction():
+            for article, assignment, event, story_link in items:
+                self._insert_article(article)
+                if assignment.created:
+                    self.conn.execute(
+                        "INSERT INTO events (event_id, seq, title, date, story_id, story_reason_json, profile_json)"
+                        " VALUES (?,?,?,?,?,?,?)",
+                        (event.event_id, event.seq, event.title, None, event.story_id,
+                         json.dumps(story_link.reason() if story_link else None), "{}"),
+                    )
+                self.conn.execute("INSERT INTO event_articles (article_id, event_id, reason_json) VALUES (?,?,?)",
+                                  (article.id, assignment.event_id, json.dumps(assignment.reason())))
+            touched = list({id(e): e for _, _, e, _ in items}.values())
+            for event in touched:
+                self.conn.execute("UPDATE events SET date=?, story_id=? WHERE event_id=?",
+                                  (_iso(event.profile.date), event.story_id, event.event_id))
+            self._save_linker_state(clusterer, linker, touched)
+
+    def _insert_article(self, article: Article) -> None:
+        embedding, title_embedding = (_blob(article.embedding), _blob(article.title_embedding))
+        extras = {k: v for k, v in article.extras.items() if _jsonable(v)}
+        seq = self.conn.execute(
+            "INSERT INTO articles (id, content_hash, source, url, outlet, title, language, language_confidence,"
+            " published, published_json, event_date, event_date_json, text, lead, confidence_json, extras_json,"
+            " embedding, title_embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING seq",
+            (article.id, article.content_hash, article.source, article.url, article.outlet, article.title,
+             article.language, article.language_confidence, _iso(article.published.value),
+             json.dumps(article.published.to_json()), _iso(article.event_date.value),
+             json.dumps(article.event_date.to_json()), article.text, article.lead,
+             json.dumps(article.confidence), json.dumps(extras, default=str), embedding, title_embedding),
+        ).fetchone()[0]
+        self._index_text(seq, article)
+        self.conn.executemany(
+            "INSERT INTO entities (article_id, text, canonical, type, count, resolved_by) VALUES (?,?,?,?,?,?)",
+            [(article.id, e.text, e.canonical, e.type, e.count, e.resolved_by) for e in article.entities],
+        )
+        self.conn.executemany(
+            'INSERT INTO date_mentions (article_id, text, value, precision, kind, "offset") VALUES (?,?,?,?,?,?)',
+            [(article.id, d.text, d.value.isoformat(), d.precision, d.kind, d.offset) for d in article.dates],
+        )
+
+    def _save_linker_state(self, clusterer: OnlineEventClusterer, linker: StoryLinker,
+                           touched: list[EventState]) -> None:
+        """Save what this batch changed: the profiles of the events and stories it touched, and
+        the events it closed. Saving every open event each batch made a batch's cost grow with
+        the number of open events."""
+        self.conn.executemany("UPDATE events SET closed=1, profile_json='{}' WHERE event_id=?",
+                              [(event_id,) for event_id in clusterer.drain_closed()])
+        for event in touched:
+            if event.event_id in clusterer.events:
+                self.conn.execute("UPDATE events SET profile_json=? WHERE event_id=?",
+                                  (json.dumps(event.profile.to_json()), event.event_id))
+        story_ids = {event.story_id for event in touched if event.story_id}
+        for story in (linker.stories[i] for i in sorted(story_ids) if i in linker.stories):
+            self.conn.execute(
+                "INSERT INTO stories VALUES (?,?,?,?,?,?) ON CONFLICT(story_id) DO UPDATE SET label=excluded.label,"
+                " first_date=excluded.first_date, last_date=excluded.last_date, profile_json=excluded.profile_json",
+                (story.story_id, story.seq, story.label, _iso(story.first_date), _iso(story.last_date),
+                 json.dumps(story.profile.to_json())),
+            )
+        state = {"event_seq": clusterer.next_seq, "story_seq": linker.next_seq,
+                 "clock": _iso(clusterer.clock)}
+        self.conn.execute("INSERT INTO meta VALUES ('linker_state', ?)"
+                          " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (json.dumps(state),))
+
+    # -- linker state ----------------------------------------------------------------------
+    def load_linkers(self, clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
+        """Restore open events and stories, so IDs continue and late articles still join."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key='linker_state'").fetchone()
+        if row is None:
+            return
+        state = json.loads(row["value"])
+        clusterer.reset()  # what this file holds now, not what an earlier run remembered
+        linker.stories.clear()
+        clusterer.next_seq = state["event_seq"]
+        linker.next_seq = state["story_seq"]
+        clusterer.clock = date.fromisoformat(state["clock"]) if state["clock"] else None
+        for ev in self.conn.execute("SELECT * FROM events WHERE closed=0 ORDER BY seq"):
+            ids = [r["article_id"] for r in self.conn.execute(
+                f"SELECT article_id FROM event_articles WHERE event_id=? ORDER BY {self.ROW_ORDER}", (ev["event_id"],))]
+            profile = Profile.from_json(json.loads(ev["profile_json"]))
+            members = [profile_of(self.get_article(i)) for i in ids[-clusterer.max_members:]]
+            clusterer.restore(EventState(
+                event_id=ev["event_id"], seq=ev["seq"], profile=profile, title=ev["title"], article_ids=ids,
+                members=members, last_date=max(profile.dates) if profile.dates else None, story_id=ev["story_id"]))
+        for st in self.conn.execute("SELECT * FROM stories ORDER BY seq"):
+            events = [r["event_id"] for r in self.conn.execute(
+                "SELECT event_id FROM events WHERE story_id=? ORDER BY seq", (st["story_id"],))]
+            linker.stories[st["story_id"]] = StoryState(
+                story_id=st["story_id"], seq=st["seq"], profile=Profile.from_json(json.loads(st["profile_json"])),
+                event_ids=events, first_date=_date(st["first_date"]), last_date=_date(st["last_date"]))
+
+    # -- checking --------------------------------------------------------------------------
+    def check(self) -> list[dict[str, Any]]:
+        """Consistency checks (``storyline doctor``): each with ``check``, ``ok`` and ``detail``."""
+        results = []
+
+        def report(name: str, problems: int | str, detail: str) -> None:
+            results.append({"check": name, "ok": problems in (0, "ok"), "detail": detail})
+
+        for name, problems, detail in self._backend_checks():
+            report(name, problems, detail)
+        unassigned = self.conn.execute("SELECT count(*) FROM articles a WHERE NOT EXISTS"
+                                       " (SELECT 1 FROM event_articles ea WHERE ea.article_id = a.id)").fetchone()[0]
+        report("every article in an event", unassigned, f"{unassigned} articles without an event")
+        empty = self.conn.execute("SELECT count(*) FROM events e WHERE NOT EXISTS"
+                                  " (SELECT 1 FROM event_articles ea WHERE ea.event_id = e.event_id)").fetchone()[0]
+        report("every event has articles", empty, f"{empty} empty events")
+        lost = self.conn.execute("SELECT count(*) FROM events WHERE story_id IS NOT NULL AND story_id NOT IN"
+                                 " (SELECT story_id FROM stories)").fetchone()[0]
+        report("every event's story exists", lost, f"{lost} events point at a missing story")
+        row = self.conn.execute("SELECT value FROM meta WHERE key='linker_state'").fetchone()
+        top = self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        next_seq = json.loads(row["value"])["event_seq"] if row else 1
+        report("event numbering continues after the last event", 0 if next_seq > top else 1,
+               f"next event number {next_seq}, highest stored {top}")
+        version = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        report("schema version", 0 if version and int(version[0]) == self.schema_version else 1,
+               f"schema {version[0] if version else '?'} (this Storyline: {self.schema_version})")
+        return results
+
+    # -- reading ---------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """How many articles, events and stories the file holds."""
+        row = self.conn.execute("SELECT (SELECT count(*) FROM articles) AS articles,"
+                                " (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM stories) AS stories"
+                                ).fetchone()
+        return dict(row)
+
+    def assignment(self, article_id: str) -> dict[str, Any]:
+        """Why an article is in its event: the stored reason, the event and its story."""
+        article = self.get_article(article_id)
+        row = self.conn.execute("SELECT event_id, reason_json FROM event_articles WHERE article_id=?",
+                                (article_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("E015", kind="event", id=f"for article {article_id}", db=self.path)
+        event = self.event(row["event_id"])
+        return {"article": {"id": article.id, "title": article.title, "language": article.language,
+                            "event_date": article.event_date.to_json()},
+                "event": {k: event[k] for k in ("event_id", "date", "title", "story_id")},
+                "joined": json.loads(row["reason_json"]),
+                "event_articles": [a["id"] for a in event["articles"]],
+                "story_link": event["story_link"]}
+
+    def event_of(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT event_id FROM event_articles WHERE article_id=?", (article_id,)).fetchone()
+        return row["event_id"] if row else None
+
+    def count_articles(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def iter_articles(self) -> Iterator[Article]:
+        for row in self.conn.execute("SELECT * FROM articles ORDER BY seq"):
+            yield self._article(row)
+
+    def article_by_hash(self, content_hash: str) -> Article:
+        row = self.conn.execute("SELECT * FROM articles WHERE content_hash=?", (content_hash,)).fetchone()
+        if row is None:
+            raise NotFoundError("E010", id=content_hash, db=self.path)
+        return self._article(row)
+
+    def get_article(self, article_id: str) -> Article:
+        row = self.conn.execute("SELECT * FROM articles WHERE id=?", (article_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("E010", id=article_id, db=self.path)
+        return self._article(row)
+
+    def _article(self, row: Any) -> Article:
+        article = Article(id=row["id"], source=row["source"], raw_text="", url=row["url"], outlet=row["outlet"],
+                          title=row["title"] or "", text=row["text"], lead=row["lead"], language=row["language"],
+                          language_confidence=row["language_confidence"] or 0.0,
+                          published=_dated(json.loads(row["published_json"])),
+                          event_date=_dated(json.loads(row["event_date_json"])),
+                          confidence=json.loads(row["confidence_json"]), extras=json.loads(row["extras_json"]))
+        order = f"WHERE article_id=? ORDER BY {self.ROW_ORDER}"
+        article.entities = [Entity(text=e["text"], canonical=e["canonical"], type=e["type"], count=e["count"],
+                                   resolved_by=e["resolved_by"])
+                            for e in self.conn.execute(f"SELECT * FROM entities {order}", (row["id"],))]
+        article.dates = [DateMention(text=d["text"], value=date.fromisoformat(d["value"]), precision=d["precision"],
+                                     kind=d["kind"], offset=d["offset"])
+                         for d in self.conn.execute(f"SELECT * FROM date_mentions {order}", (row["id"],))]
+        if row["embedding"] is not None:
+            article.embedding = np.frombuffer(row["embedding"], dtype=np.float32)
+        if row["title_embedding"] is not None:
+            article.title_embedding = np.frombuffer(row["title_embedding"], dtype=np.float32)
+        return article
+
+    def events(self, event_ids: list[str] | None = None, *, story_id: str | None = None, limit: int | None = None,
+               offset: int = 0) -> list[dict[str, Any]]:
+        """Events (all, the given ids, or one story's) with their member articles, oldest id first."""
+        where, params = "", []
+        if event_ids is not None:
+            condition, params = self._in("event_id", list(event_ids))
+            where = f"WHERE {condition}"
+        elif story_id is not None:
+            where, params = "WHERE story_id = ?", [story_id]
+        rows = self.conn.execute(f"SELECT * FROM events {where} ORDER BY seq LIMIT ? OFFSET ?",
+                                 [*params, self.NO_LIMIT if limit is None else limit, offset]).fetchall()
+        members: dict[str, list[Any]] = {r["event_id"]: [] for r in rows}
+        condition, params = self._in("ea.event_id", list(members))
+        member_rows = self.conn.execute(
+            "SELECT ea.event_id, a.id, a.source, a.url, a.outlet, a.title, a.language, a.event_date, ea.reason_json"
+            f" FROM event_articles ea JOIN articles a ON a.id = ea.article_id WHERE {condition} ORDER BY a.seq",
+            params).fetchall()
+        for m in member_rows:
+            members[m["event_id"]].append(m)
+        out = []
+        for ev in rows:
+            dates = sorted(m["event_date"] for m in members[ev["event_id"]] if m["event_date"])
+            out.append({
+                "event_id": ev["event_id"],
+                "date": ev["date"] or (dates[len(dates) // 2] if dates else None),
+                "title": ev["title"],
+                "story_id": ev["story_id"],
+                "closed": bool(ev["closed"]),
+                "articles": [{"id": m["id"], "source": m["source"], "url": m["url"], "outlet": m["outlet"],
+                              "title": m["title"], "language": m["language"], "event_date": m["event_date"],
+                              "why": json.loads(m["reason_json"])} for m in members[ev["event_id"]]],
+                "story_link": json.loads(ev["story_reason_json"]) if ev["story_reason_json"] else None,
+            })
+        return out
+
+    def event(self, event_id: str) -> dict[str, Any]:
+        found = self.events([event_id])
+        if not found:
+            raise NotFoundError("E015", kind="event", id=event_id, db=self.path)
+        return found[0]
+
+    def stories(self, *, limit: int | None = None, offset: int = 0, latest_first: bool = False,
+                story_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """Stories with a summary of their events; ``latest_first`` orders by last date, then newest."""
+        order = "coalesce(last_date, '') DESC, seq DESC" if latest_first else "seq"
+        where, params = "", []
+        if story_ids is not None:
+            condition, params = self._in("story_id", list(story_ids))
+            where = f"WHERE {condition}"
+        rows = self.conn.execute(f"SELECT * FROM stories {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                                 [*params, self.NO_LIMIT if limit is None else limit, offset]).fetchall()
+        out = []
+        for st in rows:
+            members = self.events(story_id=st["story_id"])
+            out.append({
+                "story_id": st["story_id"],
+                "label": st["label"],
+                "first_date": st["first_date"],
+                "last_date": st["last_date"],
+                "articles": sum(len(e["articles"]) for e in members),
+                "languages": sorted({a["language"] or "?" for e in members for a in e["articles"]}),
+                "events": [{"event_id": e["event_id"], "date": e["date"], "title": e["title"],
+                            "articles": len(e["articles"])} for e in members],
+            })
+        return out
+
+    def story(self, story_id: str) -> dict[str, Any]:
+        found = self.stories(story_ids=[story_id])
+        if not found:
+            raise NotFoundError("E015", kind="story", id=story_id, db=self.path)
+        return found[0]
+
+    def max_seq(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
+
+    def story_last_dates(self) -> dict[str, str]:
+        """The date of each story's latest dated event."""
+        rows = self.conn.execute("SELECT story_id, max(date) AS last FROM events WHERE date IS NOT NULL"
+                                 " AND story_id IS NOT NULL GROUP BY story_id").fetchall()
+        return {r["story_id"]: r["last"] for r in rows}
+
+    def search_rows(self, seqs: list[int]) -> dict[int, dict[str, Any]]:
+        """What a search result shows of each article, by ``seq``."""
+        condition, params = self._in("a.seq", seqs)
+        rows = self.conn.execute(
+            "SELECT a.seq, a.id, a.title, a.source, a.url, a.outlet, a.language,"
+            " coalesce(a.event_date, a.published) AS date, a.text, ea.event_id, ev.story_id FROM articles a"
+            " LEFT JOIN event_articles ea ON ea.article_id = a.id LEFT JOIN events ev ON ev.event_id = ea.event_id"
+            f" WHERE {condition}", params).fetchall()
+        found = {}
+        for row in rows:
+            found[row["seq"]] = fields = dict(row)
+            del fields["seq"]
+        return found
+
+    def seqs_with_entities(self, canonical: list[str]) -> set[int]:
+        condition, params = self._in("e.canonical", canonical)
+        rows = self.conn.execute(
+            f"SELECT DISTINCT a.seq FROM entities e JOIN articles a ON a.id = e.article_id WHERE {condition}",
+            params).fetchall()
+        return {r["seq"] for r in rows}
+
+    def article_summaries(self, *, limit: int = 50, offset: int = 0,
+                          language: str | None = None) -> list[dict[str, Any]]:
+        """Newest articles first, without their text."""
+        where, params = ("WHERE a.language = ?", [language]) if language else ("", [])
+        rows = self.conn.execute(
+            "SELECT a.id, a.title, a.source, a.url, a.outlet, a.language, a.published, a.event_date, ea.event_id"
+            f" FROM articles a LEFT JOIN event_articles ea ON ea.article_id = a.id {where}"
+            " ORDER BY a.seq DESC LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+        return [dict(r) for r in rows]
+
+    def canonical_names(self, query: str) -> list[str]:
+        """Canonical entity names matching a name as written ("Poutine" finds "Vladimir Putin")."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT canonical FROM entities WHERE lower(canonical)=lower(?) OR lower(text)=lower(?) LIMIT 20",
+            (query, query)).fetchall()
+        return sorted(r["canonical"] for r in rows)
+
+    def event_ids_with_entity(self, canonical: str) -> set[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT ea.event_id FROM entities e JOIN event_articles ea ON ea.article_id = e.article_id"
+            " WHERE e.canonical=?", (canonical,)).fetchall()
+        return {r["event_id"] for r in rows}
+
+    def export_rows(self) -> Iterator[dict[str, Any]]:
+        for row in self.conn.execute(
+            "SELECT a.id, a.source, a.url, a.title, a.language, a.published, a.event_date, ea.event_id, ev.story_id"
+            " FROM articles a LEFT JOIN event_articles ea ON ea.article_id=a.id"
+            " LEFT JOIN events ev ON ev.event_id=ea.event_id ORDER BY a.seq"
+        ):
+            yield dict(row)
+
+
+
+def _blob(vector: Any) -> bytes | None:
+    return np.asarray(vector, dtype=np.float32).tobytes() if vector is not None else None
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+def _dated(data: dict[str, Any]) -> DatedValue:
+    return DatedValue(value=_date(data.get("date")), precision=data.get("precision", "unknown"),
+                      confidence=float(data.get("confidence", 0.0)), basis=data.get("basis", ""))
+
+def _jsonable(value: object) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
