@@ -24,6 +24,9 @@ MESSAGES: dict[str, str] = {
     "E015": "No {kind} with id {id!r} in {db}. List them with 'storyline {kind}s'.",
     "E016": "Bad search filter: {detail}.",
     "E017": "Another ingest is writing to {db}; try again when it has finished.",
+    "E018": "Cannot connect to PostgreSQL at {db}: {detail}. Check the URL, that the server runs, and that"
+            " the database exists (createdb NAME).",
+    "E019": "--db {db} needs the PostgreSQL driver: pip install 'storyline[postgres]' (psycopg).",
     "E020": "The embedding model {name!r} is not available: {detail}.",
     "E021": "The NER model for {lang!r} failed to load: {detail}.",
     "E030": "Stage {stage!r} needs {field!r}, which no earlier stage sets. Order: {order}.",

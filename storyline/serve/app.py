@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hmac
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,6 +45,8 @@ class ServerState:
         self.max_body = max_body
         self.index = VectorIndex()
         self._local = threading.local()
+        self._opened: list[Store] = []  # every thread's store, closed when the app stops
+        self._opened_lock = threading.Lock()
         self._pipeline: Any = None
         self.ingest_lock = threading.Lock()
         open_store(db).close()  # create or migrate the store once, up front
@@ -56,7 +60,16 @@ class ServerState:
         store = getattr(self._local, "store", None)
         if store is None:
             store = self._local.store = open_store(self.db, create=False)
+            with self._opened_lock:
+                self._opened.append(store)
         return store
+
+    def close(self) -> None:
+        """Close the stores the request threads opened (a PostgreSQL connection each)."""
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for store in opened:
+            store.close()
 
     def searcher(self) -> Searcher:
         searcher = getattr(self._local, "searcher", None)
@@ -90,7 +103,13 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
                max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     """The Storyline web app over one database file (API docs served from the package, no CDN)."""
     state = ServerState(db, token=token, require_token=require_token, max_body=max_body)
-    app = FastAPIOffline(title="Storyline", version="0.2.0",
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.close()
+
+    app = FastAPIOffline(title="Storyline", version="0.2.0", lifespan=lifespan,
                   description="Events, stories and timelines from multilingual news. JSON API under /api; "
                               "the web UI at /.")
     app.state.storyline = state
