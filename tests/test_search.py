@@ -114,11 +114,13 @@ def test_a_schema_1_file_gets_its_search_index_on_open(tmp_path: Path, store: SQ
     store.conn.execute("VACUUM INTO ?", (str(old),))
     raw = sqlite3.connect(old)
     raw.execute("DROP TABLE articles_fts")
+    raw.execute("ALTER TABLE stories DROP COLUMN closed")  # schema 3's
     raw.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     raw.commit()
     raw.close()
     with SQLiteStore(old) as migrated:
         version = migrated.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == "2"
+        assert version == "3"
+        assert all(check["ok"] for check in migrated.check())
         result = Searcher(migrated).search("earthquake", mode="text")
         assert _ids(result)[0] == "en_quake"

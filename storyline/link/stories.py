@@ -4,13 +4,20 @@ A story is a set of events with the same principal participants and subject
 within a time window (a meeting, then a phone call between the same leaders
 about the same war). Online like the event clusterer: a new event joins the
 best-matching open story or starts one; story IDs are never renumbered.
+
+A new event is scored only against stories that share one of its principal people
+(an index by person), so the cost of linking an event does not grow with the
+archive. Stories can also close like events (``close_after_days``): one not touched
+for that long of the stream's clock leaves memory and the store keeps it. That is
+off by default: an undated report (seed 003, a cancelled visit) can belong to a
+story years old, and only an open story can take it in.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -27,6 +34,8 @@ class StoryState:
     event_ids: list[str] = field(default_factory=list)
     first_date: date | None = None
     last_date: date | None = None
+    #: The linker's clock when an event last joined (undated stories close by it too).
+    touched: date | None = None
 
     @property
     def label(self) -> str:
@@ -63,18 +72,45 @@ class StoryLinker:
         min_score: minimum similarity (mean of centroid cosine and entity
             overlap) for a link on one shared principal person; two shared
             principal people link at any score.
+        close_after_days: close stories untouched for this many days of the stream's
+            clock (None, the default: keep every story open; see the module docstring).
     """
 
-    def __init__(self, window_days: int = 120, min_score: float = 0.55) -> None:
+    def __init__(self, window_days: int = 120, min_score: float = 0.55,
+                 close_after_days: int | None = None) -> None:
         self.window_days = window_days
         self.min_score = min_score
+        self.close_after_days = close_after_days
         self.stories: dict[str, StoryState] = {}
         self.next_seq = 1
+        self.clock: date | None = None
+        #: Stories closed since the store last asked (:meth:`drain_closed`).
+        self.closed: list[StoryState] = []
+        self._by_person: dict[str, set[str]] = {}
+        self._indexed: dict[str, set[str]] = {}
+
+    def restore(self, story: StoryState) -> None:
+        """Take back an open story saved by an earlier run."""
+        self.stories[story.story_id] = story
+        self._reindex(story)
+
+    def reset(self) -> None:
+        self.stories.clear()
+        self._by_person.clear()
+        self._indexed.clear()
+        self.closed = []
+
+    def drain_closed(self) -> list[StoryState]:
+        """The stories closed since the last call (the store saves them one last time)."""
+        closed, self.closed = self.closed, []
+        return closed
 
     def predict_one(self, event: EventState) -> StoryLink:
         people = event.profile.salient("PER")
         best: StoryLink | None = None
-        for story in self.stories.values():
+        candidates = sorted({sid for name in people for sid in self._by_person.get(name, ())},
+                            key=lambda sid: self.stories[sid].seq)
+        for story in (self.stories[sid] for sid in candidates):
             if not self._in_window(story, event.profile.date):
                 continue
             shared = sorted(people & story.profile.salient("PER"))
@@ -101,6 +137,7 @@ class StoryLinker:
         story.event_ids.append(event.event_id)
         self._extend_dates(story, event.profile.date)
         event.story_id = story.story_id
+        self._touch(story, event.profile.date)
         return link
 
     def update(self, story_id: str, article_profile: Profile) -> None:
@@ -109,6 +146,40 @@ class StoryLinker:
         if story is not None:
             story.profile.absorb(article_profile)
             self._extend_dates(story, article_profile.date)
+            self._touch(story, article_profile.date)
+
+    def _touch(self, story: StoryState, when: date | None) -> None:
+        self._reindex(story)
+        if when is not None and (self.clock is None or when > self.clock):
+            self.clock = when
+            if self.close_after_days is not None:
+                self._close_quiet_stories(self.close_after_days)
+        story.touched = self.clock
+
+    def _reindex(self, story: StoryState) -> None:
+        """Keep the person index current: a story's principal people change as it grows."""
+        people = story.profile.salient("PER")
+        old = self._indexed.get(story.story_id, set())
+        for name in old - people:
+            self._by_person[name].discard(story.story_id)
+            if not self._by_person[name]:
+                del self._by_person[name]
+        for name in people - old:
+            self._by_person.setdefault(name, set()).add(story.story_id)
+        self._indexed[story.story_id] = people
+
+    def _close_quiet_stories(self, days: int) -> None:
+        assert self.clock is not None
+        horizon = self.clock - timedelta(days=days)
+        for story in list(self.stories.values()):
+            last = max(filter(None, (story.last_date, story.touched)), default=None)
+            if last is not None and last < horizon:
+                del self.stories[story.story_id]
+                for name in self._indexed.pop(story.story_id, set()):
+                    self._by_person[name].discard(story.story_id)
+                    if not self._by_person[name]:
+                        del self._by_person[name]
+                self.closed.append(story)
 
     def _in_window(self, story: StoryState, when: date | None) -> bool:
         if when is None or story.first_date is None or story.last_date is None:

@@ -108,6 +108,10 @@ class Store:
             self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
                               (str(self.schema_version),))
 
+    def _close_stories(self) -> None:
+        """Schema 3: stories close, as events do (quiet ones leave the linker's memory)."""
+        self.conn.execute("ALTER TABLE stories ADD COLUMN closed INTEGER NOT NULL DEFAULT 0")
+
     def _set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                           (key, value))
@@ -184,15 +188,18 @@ class Store:
                 self.conn.execute("UPDATE events SET profile_json=? WHERE event_id=?",
                                   (json.dumps(event.profile.to_json()), event.event_id))
         story_ids = {event.story_id for event in touched if event.story_id}
-        for story in (linker.stories[i] for i in sorted(story_ids) if i in linker.stories):
+        closed = linker.drain_closed()  # saved once more: one may have opened and closed in this batch
+        for story in [*(linker.stories[i] for i in sorted(story_ids) if i in linker.stories), *closed]:
             self.conn.execute(
-                "INSERT INTO stories VALUES (?,?,?,?,?,?) ON CONFLICT(story_id) DO UPDATE SET label=excluded.label,"
+                "INSERT INTO stories (story_id, seq, label, first_date, last_date, profile_json) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT(story_id) DO UPDATE SET label=excluded.label,"
                 " first_date=excluded.first_date, last_date=excluded.last_date, profile_json=excluded.profile_json",
                 (story.story_id, story.seq, story.label, _iso(story.first_date), _iso(story.last_date),
                  json.dumps(story.profile.to_json())),
             )
+        self.conn.executemany("UPDATE stories SET closed=1 WHERE story_id=?", [(s.story_id,) for s in closed])
         state = {"event_seq": clusterer.next_seq, "story_seq": linker.next_seq,
-                 "clock": _iso(clusterer.clock)}
+                 "clock": _iso(clusterer.clock), "story_clock": _iso(linker.clock)}
         self.conn.execute("INSERT INTO meta VALUES ('linker_state', ?)"
                           " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (json.dumps(state),))
 
@@ -204,10 +211,11 @@ class Store:
             return
         state = json.loads(row["value"])
         clusterer.reset()  # what this file holds now, not what an earlier run remembered
-        linker.stories.clear()
+        linker.reset()
         clusterer.next_seq = state["event_seq"]
         linker.next_seq = state["story_seq"]
-        clusterer.clock = date.fromisoformat(state["clock"]) if state["clock"] else None
+        clusterer.clock = _date(state["clock"])
+        linker.clock = _date(state.get("story_clock"))
         for ev in self.conn.execute("SELECT * FROM events WHERE closed=0 ORDER BY seq"):
             ids = [r["article_id"] for r in self.conn.execute(
                 f"SELECT article_id FROM event_articles WHERE event_id=? ORDER BY {self.ROW_ORDER}", (ev["event_id"],))]
@@ -216,12 +224,13 @@ class Store:
             clusterer.restore(EventState(
                 event_id=ev["event_id"], seq=ev["seq"], profile=profile, title=ev["title"], article_ids=ids,
                 members=members, last_date=max(profile.dates) if profile.dates else None, story_id=ev["story_id"]))
-        for st in self.conn.execute("SELECT * FROM stories ORDER BY seq"):
+        for st in self.conn.execute("SELECT * FROM stories WHERE closed=0 ORDER BY seq"):
             events = [r["event_id"] for r in self.conn.execute(
                 "SELECT event_id FROM events WHERE story_id=? ORDER BY seq", (st["story_id"],))]
-            linker.stories[st["story_id"]] = StoryState(
+            linker.restore(StoryState(
                 story_id=st["story_id"], seq=st["seq"], profile=Profile.from_json(json.loads(st["profile_json"])),
-                event_ids=events, first_date=_date(st["first_date"]), last_date=_date(st["last_date"]))
+                event_ids=events, first_date=_date(st["first_date"]), last_date=_date(st["last_date"]),
+                touched=linker.clock))
 
     # -- checking --------------------------------------------------------------------------
     def check(self) -> list[dict[str, Any]]:

@@ -1,11 +1,13 @@
-"""Story labels: principal people and the main place, never a name twice."""
+"""Story labels (principal people and the main place, never a name twice); closing; the person index."""
 
+import copy
 from collections import Counter
 
 import numpy as np
 
+from storyline.link.events import OnlineEventClusterer
 from storyline.link.profile import Profile
-from storyline.link.stories import StoryState
+from storyline.link.stories import StoryLinker, StoryState
 
 
 def _story(entities: dict[str, tuple[int, str]]) -> StoryState:
@@ -32,3 +34,28 @@ def test_label_ties_prefer_the_lead_then_the_alphabet() -> None:
     assert story.label == "Francois Hollande, Vladimir Putin"
     story.profile.lead_entities = Counter()
     assert story.label == "Bashar al-Assad, Vladimir Putin"
+
+
+def test_quiet_stories_close_and_are_reported_once(fixture_articles) -> None:
+    clusterer, linker = OnlineEventClusterer(window_days=3650), StoryLinker(window_days=30, close_after_days=30)
+    stories = {}
+    for name in ("en_summit", "en_phone_call"):  # March and June 2023: more than 30 days apart
+        article = copy.deepcopy(fixture_articles[name])
+        event = clusterer.events[clusterer.learn_one(article).event_id]
+        stories[name] = linker.learn_one(event).story_id
+    assert stories["en_summit"] != stories["en_phone_call"]
+    assert list(linker.stories) == [stories["en_phone_call"]]
+    assert [s.story_id for s in linker.drain_closed()] == [stories["en_summit"]] and linker.drain_closed() == []
+
+
+def test_stories_are_found_through_their_people(fixture_articles) -> None:
+    clusterer, linker = OnlineEventClusterer(), StoryLinker()
+    events = []
+    for name in ("en_quake", "en_summit"):
+        article = copy.deepcopy(fixture_articles[name])
+        events.append(clusterer.events[clusterer.learn_one(article).event_id])
+        linker.learn_one(events[-1])
+    summit_people = events[1].profile.salient("PER")
+    assert summit_people
+    for person in summit_people:
+        assert linker._by_person[person] == {events[1].story_id}
