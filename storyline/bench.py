@@ -108,6 +108,68 @@ def _run_on(engine: DaskEngine, n: int, *, words: int, use_ner: bool, batch: int
             "bound_by": None, "stages": {}}
 
 
+def run_linking(n: int, *, pool: int = 1000, words: int = 800, use_ner: bool = True, batch: int = 1000,
+                progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Link and store ``n`` articles once they are enriched and embedded: the clusterer's and
+    store's rate, and how it holds as events accumulate (issue: flat up to 100,000 articles).
+
+    ``pool`` generated articles are enriched once; the stream replays them, each pass 100 weeks
+    later than the one before (weekdays stay right), so every pass opens new events while the
+    earlier ones have closed: what a long stream does to the linker. The curve gives the rate
+    of each tenth of the run.
+    """
+    import copy
+    from datetime import timedelta
+
+    lines = [json.dumps(r) for r in generate(min(n, pool), words=words)]
+    pipeline = Pipeline(stages=default_stages(use_ner=use_ner))
+    enriched = [pipeline.enrich(a) for a in parse_jsonl("\n".join(lines), "bench") if isinstance(a, Article)]
+    for start in range(0, len(enriched), pipeline.batch_size):
+        pipeline.embedder.embed_many(enriched[start:start + pipeline.batch_size])
+    enriched.sort(key=lambda a: (a.event_date.value or a.published.value, a.id))
+    span = timedelta(weeks=100)
+
+    def replayed(i: int) -> Article:
+        article = copy.copy(enriched[i % len(enriched)])
+        shift = span * (i // len(enriched))
+        article.id = f"{article.id}-p{i // len(enriched)}"
+        article.event_date = copy.copy(article.event_date)
+        article.published = copy.copy(article.published)
+        if article.event_date.value:
+            article.event_date.value += shift
+        if article.published.value:
+            article.published.value += shift
+        article.raw_text = f"{article.raw_text}\n[replay {i}]"  # its own content hash
+        return article
+
+    report = IngestReport()
+    curve = []
+    tenth = max(1, n // 10)
+    with tempfile.TemporaryDirectory() as folder:
+        store = SQLiteStore(Path(folder) / "bench.db")
+        store.load_linkers(pipeline.clusterer, pipeline.linker)
+        started = mark = time.perf_counter()
+        done = 0
+        for first in range(0, n, pipeline.batch_size):
+            chunk = [replayed(i) for i in range(first, min(n, first + pipeline.batch_size))]
+            pipeline._link_and_store(chunk, store, report)
+            done += len(chunk)
+            if progress:
+                progress(len(chunk))
+            if done // tenth > len(curve) or done == n:
+                now = time.perf_counter()
+                seen = done - sum(point["articles"] for point in curve)
+                curve.append({"articles": seen, "up_to": done, "articles_per_second": round(seen / (now - mark), 1),
+                              "open_events": len(pipeline.clusterer.events),
+                              "open_stories": len(pipeline.linker.stories), "peak_rss_mb": round(_peak_rss_mb())})
+                mark = now
+        total = time.perf_counter() - started
+        store.close()
+    return {"articles": n, "pool": len(enriched), "words_per_article": words, "ner": use_ner,
+            "seconds": round(total, 1), "articles_per_second": round(n / total, 1),
+            "events": report.events_created, "peak_rss_mb": round(_peak_rss_mb()), "curve": curve}
+
+
 def _peak_rss_mb() -> float:
     """This process's high-water mark of resident memory."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux

@@ -73,8 +73,17 @@ def evaluate_clustering(articles: list[Article], clusterer: OnlineEventClusterer
     """BCubed and pairwise scores per language and in total, and the clustering speed."""
     ordered = stream_order(articles)
     started = time.perf_counter()
-    predicted = {a.id: clusterer.learn_one(a).event_id for a in ordered}
+    predicted: dict[str, str] = {}
+    merged_into: dict[str, str] = {}
+    for article in ordered:
+        assignment = clusterer.learn_one(article)
+        predicted[article.id] = assignment.event_id
+        merged_into.update((m.event_id, m.into_event_id) for m in assignment.merges)
     elapsed = time.perf_counter() - started
+    for article_id, event_id in predicted.items():  # where merges took each article in the end
+        while event_id in merged_into:
+            event_id = merged_into[event_id]
+        predicted[article_id] = event_id
     gold = {a.id: a.extras["gold"] for a in ordered}
     by_language: dict[str, list[str]] = defaultdict(list)
     for article in ordered:

@@ -115,12 +115,14 @@ def test_a_schema_1_file_gets_its_search_index_on_open(tmp_path: Path, store: SQ
     raw = sqlite3.connect(old)
     raw.execute("DROP TABLE articles_fts")
     raw.execute("ALTER TABLE stories DROP COLUMN closed")  # schema 3's
+    raw.execute("ALTER TABLE events DROP COLUMN merged_into")  # schema 4's
+    raw.execute("DROP TABLE event_lineage")
     raw.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     raw.commit()
     raw.close()
     with SQLiteStore(old) as migrated:
         version = migrated.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == "3"
+        assert version == "4"
         assert all(check["ok"] for check in migrated.check())
         result = Searcher(migrated).search("earthquake", mode="text")
         assert _ids(result)[0] == "en_quake"

@@ -50,14 +50,31 @@ class EventState:
 
 
 @dataclass(slots=True, frozen=True)
+class Merge:
+    """Evidence that two open events are one: an article that matches both strongly."""
+
+    event_id: str
+    into_event_id: str
+    article_id: str
+    probability: float
+    into_probability: float
+    evidence: PairEvidence
+
+    def reason(self) -> dict[str, Any]:
+        return {"article": self.article_id, "probability": round(self.probability, 3),
+                "into_probability": round(self.into_probability, 3)} | self.evidence.to_json()
+
+
+@dataclass(slots=True, frozen=True)
 class Assignment:
-    """Where an article went and why."""
+    """Where an article went and why (and the events it showed to be one with its own)."""
 
     article_id: str
     event_id: str
     created: bool
     probability: float
     evidence: PairEvidence | None
+    merges: tuple[Merge, ...] = ()
 
     def reason(self) -> dict[str, Any]:
         out: dict[str, Any] = {"created": self.created, "probability": round(self.probability, 3)}
@@ -87,7 +104,8 @@ class OnlineEventClusterer:
 
     def __init__(self, threshold: float | None = None, window_days: int = 30, max_candidates: int = 10,
                  max_members: int = 30, scored_members: int = 8, min_cosine: float = 0.2,
-                 linkage: Literal["single", "average"] = "single", model: dict[str, Any] | None = None) -> None:
+                 linkage: Literal["single", "average"] = "single", model: dict[str, Any] | None = None,
+                 merge_threshold: float | None = 0.98) -> None:
         self.model = model or pair_model()
         self.threshold = threshold if threshold is not None else float(self.model["threshold"])
         self.window_days = window_days
@@ -95,6 +113,7 @@ class OnlineEventClusterer:
         self.max_members = max_members
         self.scored_members = scored_members
         self.min_cosine = min_cosine
+        self.merge_threshold = merge_threshold
         self.linkage = linkage
         self.events: dict[str, EventState] = {}
         self.next_seq = 1
@@ -148,6 +167,8 @@ class OnlineEventClusterer:
             event.members = [*event.members, profile][-self.max_members:]
             if article_date and (event.last_date is None or article_date > event.last_date):
                 event.last_date = article_date
+            for merge in assignment.merges:
+                self._merge(self.events[merge.event_id], event)
             self._index.set(event.seq, event.profile.centroid)
         if article_date and (self.clock is None or article_date > self.clock):
             self.clock = article_date
@@ -157,6 +178,7 @@ class OnlineEventClusterer:
     # -- internals ---------------------------------------------------------------------
     def _assign(self, article_id: str, profile: Profile) -> Assignment:
         best: tuple[float, EventState, PairEvidence] | None = None
+        scores: list[tuple[float, EventState, PairEvidence]] = []
         candidates = []
         for event in self._candidates(profile):
             members = self._closest_members(event, profile)
@@ -170,14 +192,31 @@ class OnlineEventClusterer:
             start += len(group)
             closest, evidence = max(scored, key=lambda item: item[0])  # the closest member explains best
             probability = closest if self.linkage == "single" else sum(p for p, _ in scored) / len(scored)
+            scores.append((probability, event, evidence))
             if best is None or probability > best[0]:
                 best = (probability, event, evidence)
         if best is not None and best[0] >= self.threshold:
-            return Assignment(article_id, best[1].event_id, False, best[0], best[2])
+            merges = tuple(Merge(event.event_id, best[1].event_id, article_id, p, best[0], evidence)
+                           for p, event, evidence in scores
+                           if event is not best[1] and self.merge_threshold is not None
+                           and p >= self.merge_threshold and best[0] >= self.merge_threshold)
+            return Assignment(article_id, best[1].event_id, False, best[0], best[2], merges)
         event_id = self._format_id(self.next_seq)
         if best is None:
             return Assignment(article_id, event_id, True, 1.0, None)
         return Assignment(article_id, event_id, True, 1.0 - best[0], best[2])
+
+    def _merge(self, merged: EventState, into: EventState) -> None:
+        """Fold ``merged`` into ``into``: its articles and evidence join, its ID is retired (never
+        reused) and the store records the merge (``storyline events --lineage``)."""
+        into.profile.absorb(merged.profile)
+        into.article_ids = [*into.article_ids, *merged.article_ids]
+        into.members = [*into.members, *merged.members][-self.max_members:]
+        if merged.last_date and (into.last_date is None or merged.last_date > into.last_date):
+            into.last_date = merged.last_date
+        del self.events[merged.event_id]
+        del self._by_seq[merged.seq]
+        self._index.remove(merged.seq)
 
     def _candidates(self, profile: Profile) -> list[EventState]:
         if len(self.events) <= self.max_candidates:

@@ -20,7 +20,7 @@ import numpy as np
 
 from storyline.article import Article, DatedValue, DateMention, Entity
 from storyline.errors import NotFoundError, StorylineError
-from storyline.link.events import Assignment, EventState, OnlineEventClusterer
+from storyline.link.events import Assignment, EventState, Merge, OnlineEventClusterer
 from storyline.link.profile import Profile, profile_of
 from storyline.link.stories import StoryLink, StoryLinker, StoryState
 
@@ -34,6 +34,8 @@ class Store:
 
     #: The column that keeps insertion order in tables without a key of their own.
     ROW_ORDER: ClassVar[str] = "rowid"
+    #: The column definition giving a table without a key its insertion order (see ROW_ORDER).
+    SERIAL_COLUMN: ClassVar[str] = ""
     #: What ``LIMIT ?`` takes for "no limit".
     NO_LIMIT: ClassVar[Any] = -1
     #: Steps from one schema version to the next, by the version they produce.
@@ -108,6 +110,31 @@ class Store:
             self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
                               (str(self.schema_version),))
 
+    def _record_merge(self, merge: Merge) -> None:
+        """Move the merged event's articles to the event it joined; keep its row (its ID still
+        answers, pointing on) and a lineage record of why."""
+        self.conn.execute("UPDATE event_articles SET event_id=? WHERE event_id=?",
+                          (merge.into_event_id, merge.event_id))
+        self.conn.execute("UPDATE events SET merged_into=?, closed=1, profile_json='{}' WHERE event_id=?",
+                          (merge.into_event_id, merge.event_id))
+        self.conn.execute("INSERT INTO event_lineage (kind, event_id, into_event_id, article_id, reason_json)"
+                          " VALUES ('merge', ?, ?, ?, ?)", (merge.event_id, merge.into_event_id, merge.article_id,
+                                                         json.dumps(merge.reason())))
+
+    def lineage(self) -> list[dict[str, Any]]:
+        """Every merge, oldest first: which event joined which, on which article's evidence."""
+        rows = self.conn.execute("SELECT kind, event_id, into_event_id, article_id, reason_json FROM event_lineage"
+                                 f" ORDER BY {self.ROW_ORDER}").fetchall()
+        return [{"kind": r["kind"], "event_id": r["event_id"], "into_event_id": r["into_event_id"],
+                 "article_id": r["article_id"], "why": json.loads(r["reason_json"])} for r in rows]
+
+    def _add_lineage(self) -> None:
+        """Schema 4: events found to be one are merged and the merge recorded."""
+        self.conn.execute("ALTER TABLE events ADD COLUMN merged_into TEXT")
+        self.conn.execute(f"CREATE TABLE IF NOT EXISTS event_lineage ({self.SERIAL_COLUMN} kind TEXT NOT NULL,"
+                          " event_id TEXT NOT NULL, into_event_id TEXT NOT NULL, article_id TEXT NOT NULL,"
+                          " reason_json TEXT NOT NULL)")
+
     def _close_stories(self) -> None:
         """Schema 3: stories close, as events do (quiet ones leave the linker's memory)."""
         self.conn.execute("ALTER TABLE stories ADD COLUMN closed INTEGER NOT NULL DEFAULT 0")
@@ -147,6 +174,8 @@ class Store:
                     )
                 self.conn.execute("INSERT INTO event_articles (article_id, event_id, reason_json) VALUES (?,?,?)",
                                   (article.id, assignment.event_id, json.dumps(assignment.reason())))
+                for merge in assignment.merges:
+                    self._record_merge(merge)
             touched = list({id(e): e for _, _, e, _ in items}.values())
             for event in touched:
                 self.conn.execute("UPDATE events SET date=?, story_id=? WHERE event_id=?",
@@ -245,9 +274,9 @@ class Store:
         unassigned = self.conn.execute("SELECT count(*) FROM articles a WHERE NOT EXISTS"
                                        " (SELECT 1 FROM event_articles ea WHERE ea.article_id = a.id)").fetchone()[0]
         report("every article in an event", unassigned, f"{unassigned} articles without an event")
-        empty = self.conn.execute("SELECT count(*) FROM events e WHERE NOT EXISTS"
+        empty = self.conn.execute("SELECT count(*) FROM events e WHERE merged_into IS NULL AND NOT EXISTS"
                                   " (SELECT 1 FROM event_articles ea WHERE ea.event_id = e.event_id)").fetchone()[0]
-        report("every event has articles", empty, f"{empty} empty events")
+        report("every event has articles", empty, f"{empty} empty events (merged ones aside)")
         lost = self.conn.execute("SELECT count(*) FROM events WHERE story_id IS NOT NULL AND story_id NOT IN"
                                  " (SELECT story_id FROM stories)").fetchone()[0]
         report("every event's story exists", lost, f"{lost} events point at a missing story")
@@ -330,12 +359,12 @@ class Store:
     def events(self, event_ids: list[str] | None = None, *, story_id: str | None = None, limit: int | None = None,
                offset: int = 0) -> list[dict[str, Any]]:
         """Events (all, the given ids, or one story's) with their member articles, oldest id first."""
-        where, params = "", []
-        if event_ids is not None:
+        where, params = "WHERE merged_into IS NULL", []  # a merged event lives on in the one it joined
+        if event_ids is not None:  # asked for by ID: merged ones too, saying where they went
             condition, params = self._in("event_id", list(event_ids))
             where = f"WHERE {condition}"
         elif story_id is not None:
-            where, params = "WHERE story_id = ?", [story_id]
+            where, params = "WHERE merged_into IS NULL AND story_id = ?", [story_id]
         rows = self.conn.execute(f"SELECT * FROM events {where} ORDER BY seq LIMIT ? OFFSET ?",
                                  [*params, self.NO_LIMIT if limit is None else limit, offset]).fetchall()
         members: dict[str, list[Any]] = {r["event_id"]: [] for r in rows}
@@ -355,6 +384,7 @@ class Store:
                 "title": ev["title"],
                 "story_id": ev["story_id"],
                 "closed": bool(ev["closed"]),
+                "merged_into": ev["merged_into"],
                 "articles": [{"id": m["id"], "source": m["source"], "url": m["url"], "outlet": m["outlet"],
                               "title": m["title"], "language": m["language"], "event_date": m["event_date"],
                               "why": json.loads(m["reason_json"])} for m in members[ev["event_id"]]],

@@ -77,6 +77,7 @@ class PostgresStore(Store):
 
     ROW_ORDER: ClassVar[str] = "pos"
     NO_LIMIT: ClassVar[Any] = None  # LIMIT NULL: no limit
+    SERIAL_COLUMN: ClassVar[str] = "pos BIGSERIAL PRIMARY KEY,"
 
     def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
@@ -120,7 +121,8 @@ class PostgresStore(Store):
         self.conn.execute("CREATE INDEX IF NOT EXISTS entities_canonical_folded ON entities(lower(canonical))")
         self.conn.execute("CREATE INDEX IF NOT EXISTS entities_text_folded ON entities(lower(text))")
 
-    MIGRATIONS: ClassVar[dict[int, Callable[[Any], None]]] = {2: _add_search_index, 3: Store._close_stories}
+    MIGRATIONS: ClassVar[dict[int, Callable[[Any], None]]] = {2: _add_search_index, 3: Store._close_stories,
+                                                                4: Store._add_lineage}
 
     @contextmanager
     def writer_lock(self, *, wait: bool = True, on_wait: Callable[[], None] | None = None) -> Iterator[None]:

@@ -96,7 +96,8 @@ class SQLiteStore(Store):
             self._index_text(seq, self._article(self.conn.execute("SELECT * FROM articles WHERE seq=?",
                                                                   (seq,)).fetchone()))
 
-    MIGRATIONS: ClassVar[dict[int, Callable[[Any], None]]] = {2: _add_search_index, 3: Store._close_stories}
+    MIGRATIONS: ClassVar[dict[int, Callable[[Any], None]]] = {2: _add_search_index, 3: Store._close_stories,
+                                                                4: Store._add_lineage}
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

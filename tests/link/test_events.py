@@ -123,3 +123,55 @@ def test_events_candidates_come_from_the_nearest_open_events(fixture_articles) -
         clusterer.learn_one(article)
     assert clusterer._candidates(clusterer.events["ev-000002"].members[0])[0].event_id == "ev-000002"
     assert clusterer.learn_one(french).event_id == "ev-000002"
+
+
+def _two_summit_events_then_the_german_report(fixture_articles, clusterer: OnlineEventClusterer) -> list:
+    """English and French reports forced into two events, then the German one, which matches both."""
+    english, french, german = _named(fixture_articles, "en_summit", "fr_summit", "de_summit")
+    threshold = clusterer.threshold
+    clusterer.threshold = 1.01  # nothing joins: the French report opens an event of its own
+    first = [clusterer.learn_one(english), clusterer.learn_one(french)]
+    clusterer.threshold = threshold
+    return [*first, clusterer.learn_one(german)]
+
+
+def test_events_an_article_matching_two_events_strongly_merges_them(fixture_articles) -> None:
+    clusterer = OnlineEventClusterer(merge_threshold=0.5)
+    english, french, german = _two_summit_events_then_the_german_report(fixture_articles, clusterer)
+    assert (english.event_id, french.event_id) == ("ev-000001", "ev-000002")
+    assert not german.created and len(german.merges) == 1
+    merge = german.merges[0]
+    assert {merge.event_id, merge.into_event_id} == {"ev-000001", "ev-000002"}
+    assert merge.into_event_id == german.event_id and merge.article_id == "de_summit"
+    assert list(clusterer.events) == [german.event_id]
+    assert sorted(clusterer.events[german.event_id].article_ids) == ["de_summit", "en_summit", "fr_summit"]
+    (quake,) = _named(fixture_articles, "en_quake")
+    assert clusterer.learn_one(quake).event_id == "ev-000003"  # the retired ID is never reused
+
+
+def test_events_no_merge_below_the_merge_threshold(fixture_articles) -> None:
+    clusterer = OnlineEventClusterer(merge_threshold=None)
+    *_, german = _two_summit_events_then_the_german_report(fixture_articles, clusterer)
+    assert german.merges == () and len(clusterer.events) == 2
+
+
+def test_evaluation_scores_where_merges_took_the_articles(fixture_articles) -> None:
+    from storyline.evaluate import evaluate_clustering
+    from storyline.link.events import Assignment, Merge
+
+    class Scripted:  # opens an event per article, then the third article merges the first two
+        def __init__(self) -> None:
+            self.seen = 0
+
+        def learn_one(self, article: Article) -> Assignment:
+            self.seen += 1
+            if self.seen < 3:
+                return Assignment(article.id, f"ev-{self.seen}", True, 1.0, None)
+            merge = Merge("ev-1", "ev-2", article.id, 0.99, 0.99, None)  # type: ignore[arg-type]
+            return Assignment(article.id, "ev-2", False, 0.99, None, (merge,))
+
+    articles = _named(fixture_articles, "en_summit", "fr_summit", "de_summit")
+    for article in articles:
+        article.extras["gold"] = "summit"
+    report = evaluate_clustering(articles, Scripted())  # type: ignore[arg-type]
+    assert report["predicted_events"] == 1 and report["total"]["bcubed"]["f1"] == 1.0

@@ -109,3 +109,28 @@ def test_one_writer_at_a_time(tmp_path: Path) -> None:
             assert thread.is_alive() and waited == [True]  # the second writer waits for the first
         thread.join(timeout=60)
         assert not thread.is_alive() and other.count_articles() == 1
+
+
+def test_a_merge_moves_articles_keeps_the_old_id_and_is_listed_in_lineage(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from storyline.cli import main
+
+    db = tmp_path / "merge.db"
+    pipeline = Pipeline(clusterer=OnlineEventClusterer(merge_threshold=0.5))
+    with SQLiteStore(db) as store:
+        pipeline.clusterer.threshold, threshold = 1.01, pipeline.clusterer.threshold  # two events first
+        pipeline.ingest([str(ARTICLES / "en_summit.txt")], store, progress=False)
+        pipeline.ingest([str(ARTICLES / "fr_summit.txt")], store, progress=False)
+        pipeline.clusterer.threshold = threshold
+        pipeline.ingest([str(ARTICLES / "de_summit.txt")], store, progress=False)  # matches both
+        (merge,) = store.lineage()
+        listed = store.events()
+        (retired,) = store.events([merge["event_id"]])
+        assert all(check["ok"] for check in store.check())
+    assert merge["article_id"] == "de_summit" and merge["why"]["probability"] >= 0.5
+    assert [e["event_id"] for e in listed] == [merge["into_event_id"]]
+    assert sorted(a["id"] for a in listed[0]["articles"]) == ["de_summit", "en_summit", "fr_summit"]
+    assert retired["merged_into"] == merge["into_event_id"] and retired["articles"] == []
+    shown = CliRunner().invoke(main, ["events", "--lineage", "--db", str(db)])
+    assert shown.exit_code == 0 and merge["event_id"] in shown.output and "de_summit" in shown.output
