@@ -550,6 +550,8 @@ def eval_clustering(data_path: str, label: str, ignore_dates: bool, progress: bo
         return
     click.echo(f"{report['articles']} articles, {report['gold_events']} gold events, "
                f"{report['predicted_events']} predicted; clustering {report['articles_per_second']} articles/s")
+    click.echo(f"gold events kept whole (of those with 2+ articles): {report['gold_events_kept_whole']}; "
+               f"language identified as the file says: {report['language_id_accuracy']}")
     rows = [["total", report["articles"], *_scores(report["total"])]]
     rows += [[lang, r["articles"], *_scores(r)] for lang, r in report["by_language"].items()]
     _echo_table(["language", "articles", "BCubed P", "BCubed R", "BCubed F1", "pairwise P", "pairwise R",

@@ -88,10 +88,21 @@ def evaluate_clustering(articles: list[Article], clusterer: OnlineEventClusterer
     by_language: dict[str, list[str]] = defaultdict(list)
     for article in ordered:
         by_language[article.language or "und"].append(article.id)
+    members: dict[Any, set[str]] = defaultdict(set)
+    for article_id, label in gold.items():
+        members[label].add(predicted[article_id])
+    given = [a for a in ordered if a.extras.get("given_language")]
     report: dict[str, Any] = {
         "articles": len(ordered),
         "gold_events": len(set(gold.values())),
         "predicted_events": len(set(predicted.values())),
+        # Of the gold events with two or more articles, the share whose articles all landed in one
+        # event (MEANTIME: all language versions of one article together).
+        "gold_events_kept_whole": _share([len(events) == 1 for label, events in members.items()
+                                          if sum(1 for g in gold.values() if g == label) > 1]),
+        # The identified language agrees with the one the gold file gives (language_confidence is
+        # 1.0 exactly then; see stages/language.py).
+        "language_id_accuracy": _share([a.language_confidence == 1.0 for a in given]),
         "total": {"bcubed": bcubed(gold, predicted), "pairwise": pairwise(gold, predicted)},
         "by_language": {},
         "articles_per_second": round(len(ordered) / elapsed, 1) if elapsed else None,
@@ -103,3 +114,7 @@ def evaluate_clustering(articles: list[Article], clusterer: OnlineEventClusterer
             report["by_language"][language] = {"articles": len(ids), "bcubed": bcubed(sub_gold, sub_pred),
                                                "pairwise": pairwise(sub_gold, sub_pred)}
     return report
+
+
+def _share(flags: list[bool]) -> float | None:
+    return round(sum(flags) / len(flags), 4) if flags else None

@@ -175,3 +175,5 @@ def test_evaluation_scores_where_merges_took_the_articles(fixture_articles) -> N
         article.extras["gold"] = "summit"
     report = evaluate_clustering(articles, Scripted())  # type: ignore[arg-type]
     assert report["predicted_events"] == 1 and report["total"]["bcubed"]["f1"] == 1.0
+    assert report["gold_events_kept_whole"] == 1.0  # the merge put the three versions back together
+    assert report["language_id_accuracy"] is None  # plain-text fixtures give no language to check
