@@ -99,3 +99,18 @@ def test_ner_without_the_shared_tok2vec_finds_the_same_entities() -> None:
         spans = [(e.start_char, e.end_char, e.label_) for e in fast(text).ents]
         assert spans  # the recogniser still works on its own
         assert spans == [(e.start_char, e.end_char, e.label_) for e in with_tok2vec(text).ents]
+
+
+def test_alias_finder_matches_what_the_alias_regex_matches() -> None:
+    """The fast finder must give exactly the regex's matches: longest first, whole words only."""
+    from storyline.stages.entities import AliasTable
+
+    table = AliasTable.default()
+    texts = ["Poutine a rencontré Netanyahou à Paris, puis Macron. Tel Aviv-Yafo et New York's mayor.",
+             "Poutine-Macron, _Paris, Paris_, X-Paris, Paris-, U.S. and US. États-Unis; Deutschland.",
+             "Vladimir Putin met Benjamin Netanyahu in Moscow; the Kremlin and the United Nations said so.",
+             ""]
+    for text in texts:
+        expected = [(m.start(), m.end(), m.group(0)) for m in table.pattern().finditer(text)]
+        assert list(table.find(text)) == expected
+    assert list(table.find(texts[2]))  # a comparison of real matches, not of two empty lists
