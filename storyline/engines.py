@@ -29,18 +29,25 @@ Record = Article | IngestFailure
 
 
 def enrich_partition(articles: list[Article], stages: Sequence[Stage]) -> list[Article | IngestFailure]:
-    """Run ``stages`` on each article (on a worker); an article a stage cannot use becomes an
-    :class:`IngestFailure`, as it would in the single-process path."""
-    out: list[Article | IngestFailure] = []
-    for article in articles:
-        try:
-            for current in stages:
-                article = current(article)
-        except Skip as skip:
-            out.append(IngestFailure(article.source, skip.code, skip.args[0]))
+    """Run ``stages`` on each article (on a worker), stage by stage over the partition so a stage
+    with a ``many`` method (the NER model: ``nlp.pipe``) gets the whole batch; an article a stage
+    cannot use becomes an :class:`IngestFailure`, as it would in the single-process path."""
+    results: list[Article | IngestFailure] = list(articles)
+    for current in stages:
+        alive = [i for i, item in enumerate(results) if isinstance(item, Article)]
+        many = getattr(current, "many", None)
+        if many is not None:
+            for i, article in zip(alive, many([results[i] for i in alive]), strict=True):
+                results[i] = article
             continue
-        out.append(article)
-    return out
+        for i in alive:
+            article = results[i]
+            assert isinstance(article, Article)
+            try:
+                results[i] = current(article)
+            except Skip as skip:
+                results[i] = IngestFailure(article.source, skip.code, skip.args[0])
+    return results
 
 
 class DaskEngine:

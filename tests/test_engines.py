@@ -151,3 +151,12 @@ def test_cli_engine_options_need_the_dask_engine(tmp_path) -> None:
                                        "--scheduler", "tcp://127.0.0.1:1"])
     assert result.exit_code == 2 and "go with --engine dask" in result.output
     assert not (tmp_path / "x.db").exists()
+
+
+def test_ner_spans_in_a_batch_equal_one_at_a_time(fixture_articles) -> None:
+    import copy
+
+    articles = [copy.deepcopy(a) for a in fixture_articles.values()]
+    one = [NamedEntitySpans()(copy.deepcopy(a)).extras["ner_spans"] for a in articles]
+    many = [a.extras["ner_spans"] for a in NamedEntitySpans().many(articles)]
+    assert many == one and any(one)
