@@ -96,6 +96,16 @@ class Profile:
         return self._cached(f"type:{kind}", lambda: Counter(
             {name: n for name, n in self.entities.items() if self.types.get(name) == kind}))
 
+    def bag_weights(self, kind: str | None = None) -> tuple[dict[str, float], float]:
+        """Log-damped weights of the entity bag (of one type, or all) and their total, for
+        :func:`jaccard_of_weights`."""
+        def compute() -> tuple[dict[str, float], float]:
+            bag = self.entities if kind is None else self.of_type(kind)
+            weights = {name: _w(count) for name, count in bag.items()}
+            return weights, sum(weights.values())
+
+        return self._cached(f"weights:{kind}", compute)
+
     def principal_people(self) -> set[str]:
         """People the lead names and the text mentions more than once: who the event is about."""
         share = max(1, self.size)  # an event's counts add up over its articles
@@ -291,6 +301,17 @@ def lead_numbers(text: str) -> list[str]:
             continue
         out.append(f"{value:g}")
     return out
+
+
+def jaccard_of_weights(a: tuple[dict[str, float], float], b: tuple[dict[str, float], float]) -> float:
+    """:func:`weighted_jaccard` from precomputed weights and totals: the sum of maxima is both
+    totals less the sum of minima, so only the shared names are visited."""
+    (weights_a, total_a), (weights_b, total_b) = a, b
+    if len(weights_b) < len(weights_a):
+        weights_a, weights_b = weights_b, weights_a
+    num = sum(min(w, weights_b[k]) for k, w in weights_a.items() if k in weights_b)
+    den = total_a + total_b - num
+    return num / den if den else 0.0
 
 
 def weighted_jaccard(a: Counter[str], b: Counter[str]) -> float:

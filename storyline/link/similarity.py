@@ -35,8 +35,8 @@ import numpy as np
 from storyline.link.profile import (
     Profile,
     TermOverlap,
+    jaccard_of_weights,
     shared_rarities,
-    weighted_jaccard,
 )
 
 FEATURES = ("cosine", "title_cosine", "lexical", "rare_terms", "cross_language", "entities", "lead_entities", "places",
@@ -87,10 +87,10 @@ def compare(a: Profile, b: Profile) -> PairEvidence:
         "lexical": overlap.lexical if a.language == b.language else 0.0,
         "rare_terms": overlap.rare,
         "cross_language": 0.0 if a.language == b.language else 1.0,
-        "entities": weighted_jaccard(a.entities, b.entities),
+        "entities": jaccard_of_weights(a.bag_weights(), b.bag_weights()),
         "lead_entities": _jaccard(set(a.lead_entities), set(b.lead_entities)),
-        "places": weighted_jaccard(a.of_type("LOC"), b.of_type("LOC")),
-        "people": weighted_jaccard(a.of_type("PER"), b.of_type("PER")),
+        "places": jaccard_of_weights(a.bag_weights("LOC"), b.bag_weights("LOC")),
+        "people": jaccard_of_weights(a.bag_weights("PER"), b.bag_weights("PER")),
         "people_missing": max(_missing(a.principal_people(), b.entities), _missing(b.principal_people(), a.entities)),
         "numbers": _jaccard(set(a.numbers), set(b.numbers)) if a.numbers and b.numbers else 0.0,
         "same_day": 1.0 if gap is not None and gap <= 1 else 0.0,
