@@ -36,6 +36,8 @@ class Store:
     ROW_ORDER: ClassVar[str] = "rowid"
     #: The column definition giving a table without a key its insertion order (see ROW_ORDER).
     SERIAL_COLUMN: ClassVar[str] = ""
+    #: How a write transaction starts.
+    BEGIN: ClassVar[str] = "BEGIN"
     #: What ``LIMIT ?`` takes for "no limit".
     NO_LIMIT: ClassVar[Any] = -1
     #: Steps from one schema version to the next, by the version they produce.
@@ -60,7 +62,7 @@ class Store:
     # -- what a backend provides -----------------------------------------------------------
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self.conn.execute("BEGIN")
+        self.conn.execute(self.BEGIN)
         try:
             yield
         except BaseException:

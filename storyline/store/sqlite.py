@@ -66,6 +66,8 @@ CREATE TABLE IF NOT EXISTS stories (
 class SQLiteStore(Store):
     """The default store: a single SQLite file, no server."""
 
+    BEGIN: ClassVar[str] = "BEGIN IMMEDIATE"  # take the write lock now, not at the first write
+
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = str(path)
         if not create and self.path != ":memory:" and not Path(self.path).exists():
@@ -98,16 +100,6 @@ class SQLiteStore(Store):
 
     MIGRATIONS: ClassVar[dict[int, Callable[[Any], None]]] = {2: _add_search_index, 3: Store._close_stories,
                                                                 4: Store._add_lineage}
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self.conn.execute("BEGIN IMMEDIATE")  # take the write lock now, not at the first write
-        try:
-            yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
 
     @contextmanager
     def writer_lock(self, *, wait: bool = True, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
