@@ -22,3 +22,17 @@ def test_bench_cli_json_for_several_sizes() -> None:
                                         "--format", "json", "--no-progress"])
     assert outcome.exit_code == 0, outcome.output
     assert [r["articles"] for r in json.loads(outcome.stdout)] == [5, 10]
+
+
+def test_bench_linking_replays_the_pool_later_and_reports_a_curve() -> None:
+    from storyline.bench import run_linking
+
+    result = run_linking(30, pool=10, words=80, use_ner=False)
+    assert result["articles"] == 30 and result["pool"] == 10
+    assert sum(point["articles"] for point in result["curve"]) == 30
+    assert result["curve"][-1]["up_to"] == 30
+    assert result["events"] >= 3  # each replay, 100 weeks later, opens events of its own
+    outcome = CliRunner().invoke(main, ["bench", "--linking", "--n", "12", "--words", "80", "--no-ner",
+                                        "--no-progress"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "articles linked and stored" in outcome.output and "open events" in outcome.output
