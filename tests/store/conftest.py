@@ -6,7 +6,6 @@ creating databases)."""
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -27,11 +26,16 @@ def _unavailable(reason: str) -> None:
 
 
 def _server_binaries() -> Path | None:
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if Path(candidate, "initdb").exists():
-            return Path(candidate)
+    """Where initdb and pg_ctl are: on PATH, or where the installed PostgreSQL says (Debian keeps
+    them out of PATH and ``pg_config --bindir`` names the folder)."""
     found = shutil.which("initdb")
-    return Path(found).parent if found else None
+    if found:
+        return Path(found).parent
+    if shutil.which("pg_config"):
+        folder = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
+        if folder and Path(folder, "initdb").exists():
+            return Path(folder)
+    return None
 
 
 @pytest.fixture(scope="session")
