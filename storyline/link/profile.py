@@ -99,12 +99,8 @@ class Profile:
     def bag_weights(self, kind: str | None = None) -> tuple[dict[str, float], float]:
         """Log-damped weights of the entity bag (of one type, or all) and their total, for
         :func:`jaccard_of_weights`."""
-        def compute() -> tuple[dict[str, float], float]:
-            bag = self.entities if kind is None else self.of_type(kind)
-            weights = {name: _w(count) for name, count in bag.items()}
-            return weights, sum(weights.values())
-
-        return self._cached(f"weights:{kind}", compute)
+        return self._cached(f"weights:{kind}",
+                            lambda: _bag_weights(self.entities if kind is None else self.of_type(kind)))
 
     def principal_people(self) -> set[str]:
         """People the lead names and the text mentions more than once: who the event is about."""
@@ -219,22 +215,21 @@ def rarity(term: str, language: str | None) -> float:
 @dataclass(slots=True, frozen=True)
 class TermStats:
     """A profile's word weights, computed once: an article is compared with hundreds of event
-    members, and recomputing logs and rarities for every pair was most of the linking time."""
+    members, and recomputing logs and rarities for every pair was most of the linking time.
 
-    log_weights: dict[str, float]
+    The words are held as arrays sorted by a stable 64-bit hash of the word, so two profiles'
+    shared words are found by one vectorised intersection (:class:`TermOverlap`)."""
+
+    keys: np.ndarray
+    #: Log-scaled counts, their rarity-weighted form, and each word's :func:`rarity`.
+    log_array: np.ndarray
+    rare_array: np.ndarray
+    rarity_array: np.ndarray
     log_norm: float
-    rarities: dict[str, float]
-    rare_weights: dict[str, float]
     rare_norm: float
     #: Total rarity of the distinct words: how much there is to share.
     mass: float
     title_rarities: dict[str, float]
-    #: The same words as arrays sorted by a stable 64-bit hash of the word, so two profiles'
-    #: shared words are found by one vectorised intersection (:class:`TermOverlap`).
-    keys: np.ndarray
-    log_array: np.ndarray
-    rare_array: np.ndarray
-    rarity_array: np.ndarray
 
     @classmethod
     def of(cls, terms: Counter[str], title_terms: Counter[str], language: str | None) -> TermStats:
@@ -242,14 +237,13 @@ class TermStats:
         rarities = {t: rarity(t, language) for t in terms}
         rare_weights = {t: log_weights[t] * rarities[t] for t in terms}
         words = sorted(terms, key=term_key)
-        return cls(log_weights=log_weights, log_norm=math.sqrt(sum(w * w for w in log_weights.values())),
-                   rarities=rarities, rare_weights=rare_weights,
-                   rare_norm=math.sqrt(sum(w * w for w in rare_weights.values())), mass=sum(rarities.values()),
-                   title_rarities={t: rarity(t, language) for t in title_terms},
-                   keys=np.array([term_key(t) for t in words], dtype=np.uint64),
+        return cls(keys=np.array([term_key(t) for t in words], dtype=np.uint64),
                    log_array=np.array([log_weights[t] for t in words], dtype=np.float64),
                    rare_array=np.array([rare_weights[t] for t in words], dtype=np.float64),
-                   rarity_array=np.array([rarities[t] for t in words], dtype=np.float64))
+                   rarity_array=np.array([rarities[t] for t in words], dtype=np.float64),
+                   log_norm=math.sqrt(sum(w * w for w in log_weights.values())),
+                   rare_norm=math.sqrt(sum(w * w for w in rare_weights.values())), mass=sum(rarities.values()),
+                   title_rarities={t: rarity(t, language) for t in title_terms})
 
 
 @lru_cache(maxsize=500_000)
@@ -304,8 +298,8 @@ def lead_numbers(text: str) -> list[str]:
 
 
 def jaccard_of_weights(a: tuple[dict[str, float], float], b: tuple[dict[str, float], float]) -> float:
-    """:func:`weighted_jaccard` from precomputed weights and totals: the sum of maxima is both
-    totals less the sum of minima, so only the shared names are visited."""
+    """Weighted Jaccard of two bags given as (weights, total): the sum of maxima is both totals
+    less the sum of minima, so only the shared names are visited."""
     (weights_a, total_a), (weights_b, total_b) = a, b
     if len(weights_b) < len(weights_a):
         weights_a, weights_b = weights_b, weights_a
@@ -316,12 +310,12 @@ def jaccard_of_weights(a: tuple[dict[str, float], float], b: tuple[dict[str, flo
 
 def weighted_jaccard(a: Counter[str], b: Counter[str]) -> float:
     """Overlap of two bags with log-damped weights, so one repeated name does not dominate."""
-    keys = set(a) | set(b)
-    if not keys:
-        return 0.0
-    num = sum(min(_w(a[k]), _w(b[k])) for k in keys)
-    den = sum(max(_w(a[k]), _w(b[k])) for k in keys)
-    return num / den if den else 0.0
+    return jaccard_of_weights(_bag_weights(a), _bag_weights(b))
+
+
+def _bag_weights(bag: Counter[str]) -> tuple[dict[str, float], float]:
+    weights = {name: _w(count) for name, count in bag.items()}
+    return weights, sum(weights.values())
 
 
 def _w(count: int) -> float:
