@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,7 @@ def evaluate_clustering(articles: list[Article], clusterer: OnlineEventClusterer
     members: dict[Any, set[str]] = defaultdict(set)
     for article_id, label in gold.items():
         members[label].add(predicted[article_id])
+    gold_sizes = Counter(gold.values())
     given = [a for a in ordered if a.extras.get("given_language")]
     report: dict[str, Any] = {
         "articles": len(ordered),
@@ -99,7 +100,7 @@ def evaluate_clustering(articles: list[Article], clusterer: OnlineEventClusterer
         # Of the gold events with two or more articles, the share whose articles all landed in one
         # event (MEANTIME: all language versions of one article together).
         "gold_events_kept_whole": _share([len(events) == 1 for label, events in members.items()
-                                          if sum(1 for g in gold.values() if g == label) > 1]),
+                                          if gold_sizes[label] > 1]),
         # The identified language agrees with the one the gold file gives (language_confidence is
         # 1.0 exactly then; see stages/language.py).
         "language_id_accuracy": _share([a.language_confidence == 1.0 for a in given]),
