@@ -28,16 +28,63 @@ if TYPE_CHECKING:
     from storyline.search import SearchFilters
 
 
+#: The tables both backends hold, with each backend's words for a few types (:meth:`Store.schema`).
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    seq {seq_key},
+    id TEXT NOT NULL UNIQUE,
+    content_hash TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL, url TEXT, outlet TEXT, title TEXT, language TEXT, language_confidence {real},
+    published TEXT, published_json TEXT NOT NULL,
+    event_date TEXT, event_date_json TEXT NOT NULL,
+    text TEXT NOT NULL, lead TEXT NOT NULL,
+    confidence_json TEXT NOT NULL, extras_json TEXT NOT NULL,
+    embedding {blob}, title_embedding {blob},
+    ingested_at TEXT NOT NULL DEFAULT ({now})
+);
+CREATE TABLE IF NOT EXISTS entities (
+    {row_key}
+    article_id TEXT NOT NULL REFERENCES articles(id), text TEXT NOT NULL, canonical TEXT NOT NULL,
+    type TEXT NOT NULL, count INTEGER NOT NULL, resolved_by TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entities_canonical ON entities(canonical);
+CREATE INDEX IF NOT EXISTS entities_article ON entities(article_id);
+CREATE TABLE IF NOT EXISTS date_mentions (
+    {row_key}
+    article_id TEXT NOT NULL REFERENCES articles(id), text TEXT NOT NULL, value TEXT NOT NULL,
+    precision TEXT NOT NULL, kind TEXT NOT NULL, "offset" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS date_mentions_article ON date_mentions(article_id);
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT,
+    story_id TEXT, story_reason_json TEXT, closed INTEGER NOT NULL DEFAULT 0, profile_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS event_articles (
+    {row_order}
+    article_id TEXT PRIMARY KEY REFERENCES articles(id), event_id TEXT NOT NULL REFERENCES events(event_id),
+    reason_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS event_articles_event ON event_articles(event_id);
+CREATE TABLE IF NOT EXISTS stories (
+    story_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, label TEXT NOT NULL,
+    first_date TEXT, last_date TEXT, profile_json TEXT NOT NULL
+);
+"""
+
+
 class Store:
     """A Storyline database. Subclasses: :class:`~storyline.store.sqlite.SQLiteStore` (one file,
     the default) and :class:`~storyline.store.postgres.PostgresStore` (a shared server)."""
 
     #: The column that keeps insertion order in tables without a key of their own.
     ROW_ORDER: ClassVar[str] = "rowid"
-    #: The column definition giving a table without a key its insertion order (see ROW_ORDER).
-    SERIAL_COLUMN: ClassVar[str] = ""
     #: How a write transaction starts.
     BEGIN: ClassVar[str] = "BEGIN"
+    #: The backend's words in :data:`SCHEMA`: the articles' key, a float, bytes, the time now, and
+    #: the key giving entities and dates (``row_key``) and assignments (``row_order``) an order.
+    TYPES: ClassVar[dict[str, str]] = {"seq_key": "INTEGER PRIMARY KEY AUTOINCREMENT", "real": "REAL",
+                                       "blob": "BLOB", "now": "datetime('now')", "row_key": "", "row_order": ""}
     #: What ``LIMIT ?`` takes for "no limit".
     NO_LIMIT: ClassVar[Any] = -1
     #: Steps from one schema version to the next, by the version they produce.
@@ -45,6 +92,11 @@ class Store:
     #: Where the store is, for messages (a file, or a URL without its password).
     path: str
     conn: Any
+
+    @classmethod
+    def schema(cls) -> list[str]:
+        """The statements creating :data:`SCHEMA` in this backend's words."""
+        return [statement for statement in SCHEMA.format(**cls.TYPES).split(";") if statement.strip()]
 
     @property
     def schema_version(self) -> int:
@@ -133,7 +185,7 @@ class Store:
     def _add_lineage(self) -> None:
         """Schema 4: events found to be one are merged and the merge recorded."""
         self.conn.execute("ALTER TABLE events ADD COLUMN merged_into TEXT")
-        self.conn.execute(f"CREATE TABLE IF NOT EXISTS event_lineage ({self.SERIAL_COLUMN} kind TEXT NOT NULL,"
+        self.conn.execute(f"CREATE TABLE IF NOT EXISTS event_lineage ({self.TYPES['row_key']} kind TEXT NOT NULL,"
                           " event_id TEXT NOT NULL, into_event_id TEXT NOT NULL, article_id TEXT NOT NULL,"
                           " reason_json TEXT NOT NULL)")
 

@@ -24,48 +24,6 @@ from storyline.store.base import Store
 if TYPE_CHECKING:
     from storyline.search import SearchFilters
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    seq BIGSERIAL PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    content_hash TEXT NOT NULL UNIQUE,
-    source TEXT NOT NULL, url TEXT, outlet TEXT, title TEXT, language TEXT, language_confidence DOUBLE PRECISION,
-    published TEXT, published_json TEXT NOT NULL,
-    event_date TEXT, event_date_json TEXT NOT NULL,
-    text TEXT NOT NULL, lead TEXT NOT NULL,
-    confidence_json TEXT NOT NULL, extras_json TEXT NOT NULL,
-    embedding BYTEA, title_embedding BYTEA,
-    ingested_at TEXT NOT NULL DEFAULT (now()::text)
-);
-CREATE TABLE IF NOT EXISTS entities (
-    pos BIGSERIAL PRIMARY KEY,
-    article_id TEXT NOT NULL REFERENCES articles(id), text TEXT NOT NULL, canonical TEXT NOT NULL,
-    type TEXT NOT NULL, count INTEGER NOT NULL, resolved_by TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS entities_canonical ON entities(canonical);
-CREATE INDEX IF NOT EXISTS entities_article ON entities(article_id);
-CREATE TABLE IF NOT EXISTS date_mentions (
-    pos BIGSERIAL PRIMARY KEY,
-    article_id TEXT NOT NULL REFERENCES articles(id), text TEXT NOT NULL, value TEXT NOT NULL,
-    precision TEXT NOT NULL, kind TEXT NOT NULL, "offset" INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS date_mentions_article ON date_mentions(article_id);
-CREATE TABLE IF NOT EXISTS events (
-    event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT,
-    story_id TEXT, story_reason_json TEXT, closed INTEGER NOT NULL DEFAULT 0, profile_json TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS event_articles (
-    pos BIGSERIAL UNIQUE,
-    article_id TEXT PRIMARY KEY REFERENCES articles(id), event_id TEXT NOT NULL REFERENCES events(event_id),
-    reason_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS event_articles_event ON event_articles(event_id);
-CREATE TABLE IF NOT EXISTS stories (
-    story_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, label TEXT NOT NULL,
-    first_date TEXT, last_date TEXT, profile_json TEXT NOT NULL
-);
-"""
 
 #: Advisory lock keys (any two fixed 64-bit numbers): the one writer, and schema changes.
 WRITER_LOCK = 0x5354_4F52_594C_494E
@@ -77,7 +35,9 @@ class PostgresStore(Store):
 
     ROW_ORDER: ClassVar[str] = "pos"
     NO_LIMIT: ClassVar[Any] = None  # LIMIT NULL: no limit
-    SERIAL_COLUMN: ClassVar[str] = "pos BIGSERIAL PRIMARY KEY,"
+    TYPES: ClassVar[dict[str, str]] = {"seq_key": "BIGSERIAL PRIMARY KEY", "real": "DOUBLE PRECISION",
+                                       "blob": "BYTEA", "now": "now()::text", "row_key": "pos BIGSERIAL PRIMARY KEY,",
+                                       "row_order": "pos BIGSERIAL UNIQUE,"}
 
     def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
@@ -103,7 +63,7 @@ class PostgresStore(Store):
             raise StorylineError("E012", db=self.path)
         self.conn.execute("SELECT pg_advisory_lock(?)", (SCHEMA_LOCK,))  # two first runs: one creates
         try:
-            for statement in filter(str.strip, SCHEMA.split(";")):
+            for statement in self.schema():
                 self.conn.execute(statement)
             self._migrate()
         finally:

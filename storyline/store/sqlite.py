@@ -22,45 +22,6 @@ from storyline.store.base import Store
 if TYPE_CHECKING:
     from storyline.search import SearchFilters
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    content_hash TEXT NOT NULL UNIQUE,
-    source TEXT NOT NULL, url TEXT, outlet TEXT, title TEXT, language TEXT, language_confidence REAL,
-    published TEXT, published_json TEXT NOT NULL,
-    event_date TEXT, event_date_json TEXT NOT NULL,
-    text TEXT NOT NULL, lead TEXT NOT NULL,
-    confidence_json TEXT NOT NULL, extras_json TEXT NOT NULL,
-    embedding BLOB, title_embedding BLOB,
-    ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE TABLE IF NOT EXISTS entities (
-    article_id TEXT NOT NULL REFERENCES articles(id), text TEXT NOT NULL, canonical TEXT NOT NULL,
-    type TEXT NOT NULL, count INTEGER NOT NULL, resolved_by TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS entities_canonical ON entities(canonical);
-CREATE INDEX IF NOT EXISTS entities_article ON entities(article_id);
-CREATE TABLE IF NOT EXISTS date_mentions (
-    article_id TEXT NOT NULL REFERENCES articles(id), text TEXT NOT NULL, value TEXT NOT NULL,
-    precision TEXT NOT NULL, kind TEXT NOT NULL, offset INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS date_mentions_article ON date_mentions(article_id);
-CREATE TABLE IF NOT EXISTS events (
-    event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT,
-    story_id TEXT, story_reason_json TEXT, closed INTEGER NOT NULL DEFAULT 0, profile_json TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS event_articles (
-    article_id TEXT PRIMARY KEY REFERENCES articles(id), event_id TEXT NOT NULL REFERENCES events(event_id),
-    reason_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS event_articles_event ON event_articles(event_id);
-CREATE TABLE IF NOT EXISTS stories (
-    story_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, label TEXT NOT NULL,
-    first_date TEXT, last_date TEXT, profile_json TEXT NOT NULL
-);
-"""
 
 
 class SQLiteStore(Store):
@@ -80,7 +41,7 @@ class SQLiteStore(Store):
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
-            self.conn.executescript(SCHEMA)
+            self.conn.executescript(";\n".join(self.schema()))
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StorylineError("E013", db=self.path, detail=str(exc)) from exc
