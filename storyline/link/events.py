@@ -31,7 +31,7 @@ import numpy as np
 from storyline.article import Article
 from storyline.link.index import CentroidIndex
 from storyline.link.profile import Profile, profile_of
-from storyline.link.similarity import PairEvidence, compare, pair_model, same_event_probabilities
+from storyline.link.similarity import PairEvidence, compare, feature_rows, pair_model, row_probabilities
 
 
 @dataclass(slots=True, kw_only=True)
@@ -47,6 +47,23 @@ class EventState:
     members: list[Profile] = field(default_factory=list)
     last_date: date | None = None
     story_id: str | None = None
+    #: The members' unit embeddings as one matrix (row of zeros where a member has none of the
+    #: article's dimension) and which rows are real: built once per change of ``members``.
+    _member_matrix: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def set_members(self, members: list[Profile]) -> None:
+        self.members = members
+        self._member_matrix = None
+
+    def member_matrix(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._member_matrix is None or self._member_matrix[0].shape[1] != dimension:
+            usable = np.array([m.centroid.shape == (dimension,) and bool(m.centroid.any()) for m in self.members])
+            matrix = np.zeros((len(self.members), dimension), dtype=np.float32)
+            for row, (member, ok) in enumerate(zip(self.members, usable, strict=True)):
+                if ok:
+                    matrix[row] = member.centroid
+            self._member_matrix = (matrix, usable)
+        return self._member_matrix
 
 
 @dataclass(slots=True, frozen=True)
@@ -164,7 +181,7 @@ class OnlineEventClusterer:
             event = self.events[assignment.event_id]
             event.profile.absorb(profile)
             event.article_ids.append(article.id)
-            event.members = [*event.members, profile][-self.max_members:]
+            event.set_members([*event.members, profile][-self.max_members:])
             if article_date and (event.last_date is None or article_date > event.last_date):
                 event.last_date = article_date
             for merge in assignment.merges:
@@ -177,41 +194,40 @@ class OnlineEventClusterer:
 
     # -- internals ---------------------------------------------------------------------
     def _assign(self, article_id: str, profile: Profile) -> Assignment:
-        best: tuple[float, EventState, PairEvidence] | None = None
-        scores: list[tuple[float, EventState, PairEvidence]] = []
         candidates = []
         for event in self._candidates(profile):
             members = self._closest_members(event, profile)
             if members:
                 candidates.append((event, members))
-        evidences = [[compare(profile, member) for member in members] for _, members in candidates]
-        flat = same_event_probabilities([e for group in evidences for e in group], self.model)
+        # every scored pair in one vectorised pass; evidence (the explanation) only for the pairs shown
+        rows, gaps = feature_rows(profile, [m for _, members in candidates for m in members])
+        flat = row_probabilities(rows, gaps, self.model)
+        scores: list[tuple[float, EventState, Profile]] = []
         start = 0
-        for (event, _), group in zip(candidates, evidences, strict=True):
-            scored = list(zip(flat[start:start + len(group)], group, strict=True))
-            start += len(group)
-            closest, evidence = max(scored, key=lambda item: item[0])  # the closest member explains best
-            probability = closest if self.linkage == "single" else sum(p for p, _ in scored) / len(scored)
-            scores.append((probability, event, evidence))
-            if best is None or probability > best[0]:
-                best = (probability, event, evidence)
-        if best is not None and best[0] >= self.threshold:
-            merges = tuple(Merge(event.event_id, best[1].event_id, article_id, p, best[0], evidence)
-                           for p, event, evidence in scores
-                           if event is not best[1] and self.merge_threshold is not None
-                           and p >= self.merge_threshold and best[0] >= self.merge_threshold)
-            return Assignment(article_id, best[1].event_id, False, best[0], best[2], merges)
-        event_id = self._format_id(self.next_seq)
-        if best is None:
-            return Assignment(article_id, event_id, True, 1.0, None)
-        return Assignment(article_id, event_id, True, 1.0 - best[0], best[2])
+        for event, members in candidates:
+            group = flat[start:start + len(members)]
+            start += len(members)
+            closest = int(np.argmax(group))  # the closest member explains best
+            probability = float(group[closest]) if self.linkage == "single" else float(group.mean())
+            scores.append((probability, event, members[closest]))
+        if not scores:
+            return Assignment(article_id, self._format_id(self.next_seq), True, 1.0, None)
+        best, best_event, best_member = max(scores, key=lambda item: item[0])  # the first of equals
+        evidence = compare(profile, best_member)
+        if best < self.threshold:
+            return Assignment(article_id, self._format_id(self.next_seq), True, 1.0 - best, evidence)
+        merges = ()
+        if self.merge_threshold is not None and best >= self.merge_threshold:
+            merges = tuple(Merge(event.event_id, best_event.event_id, article_id, p, best, compare(profile, member))
+                           for p, event, member in scores if event is not best_event and p >= self.merge_threshold)
+        return Assignment(article_id, best_event.event_id, False, best, evidence, merges)
 
     def _merge(self, merged: EventState, into: EventState) -> None:
         """Fold ``merged`` into ``into``: its articles and evidence join, its ID is retired (never
         reused) and the store records the merge (``storyline events --lineage``)."""
         into.profile.absorb(merged.profile)
         into.article_ids = [*into.article_ids, *merged.article_ids]
-        into.members = [*into.members, *merged.members][-self.max_members:]
+        into.set_members([*into.members, *merged.members][-self.max_members:])
         if merged.last_date and (into.last_date is None or merged.last_date > into.last_date):
             into.last_date = merged.last_date
         del self.events[merged.event_id]
@@ -228,11 +244,12 @@ class OnlineEventClusterer:
         (in member order), or none when even the nearest is below ``min_cosine``."""
         members = event.members
         vector = profile.centroid
-        comparable = [m.centroid.shape == vector.shape and bool(m.centroid.any()) for m in members]
-        if not vector.any() or not any(comparable):  # no embeddings to go by: the latest members
+        if not members:
+            return []
+        matrix, usable = event.member_matrix(vector.shape[0])
+        if not vector.any() or not usable.any():  # no embeddings to go by: the latest members
             return members[-self.scored_members:]
-        scores = np.array([float(np.dot(m.centroid, vector)) if ok else -1.0
-                           for m, ok in zip(members, comparable, strict=True)])
+        scores = np.where(usable, matrix @ vector, -1.0)
         if scores.max() < self.min_cosine:
             return []
         if len(members) <= self.scored_members:

@@ -137,8 +137,8 @@ class Profile:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "vector_sum": [round(float(x), 6) for x in self.vector_sum],
-            "title_sum": [round(float(x), 6) for x in self.title_sum],
+            "vector_sum": np.round(self.vector_sum.astype(np.float64), 6).tolist(),
+            "title_sum": np.round(self.title_sum.astype(np.float64), 6).tolist(),
             "size": self.size,
             "entities": dict(self.entities),
             "types": self.types,
@@ -209,7 +209,7 @@ def rarity(term: str, language: str | None) -> float:
     try:
         return max(0.0, 7.0 - wordfreq.zipf_frequency(term, language or "en"))
     except (LookupError, ValueError):
-        return 7.0 - wordfreq.zipf_frequency(term, "en")
+        return max(0.0, 7.0 - wordfreq.zipf_frequency(term, "en"))
 
 
 @dataclass(slots=True, frozen=True)
@@ -218,7 +218,7 @@ class TermStats:
     members, and recomputing logs and rarities for every pair was most of the linking time.
 
     The words are held as arrays sorted by a stable 64-bit hash of the word, so two profiles'
-    shared words are found by one vectorised intersection (:class:`TermOverlap`)."""
+    shared words are found by vectorised binary search (:class:`TermOverlaps`)."""
 
     keys: np.ndarray
     #: Log-scaled counts, their rarity-weighted form, and each word's :func:`rarity`.
@@ -253,32 +253,63 @@ def term_key(term: str) -> int:
 
 
 @dataclass(slots=True, frozen=True)
-class TermOverlap:
-    """What two profiles' words have in common, from one pass over the shared words (three
-    passes, one per feature, were a third of the linking time)."""
+class TermOverlaps:
+    """What one profile's words have in common with each of several others', from one
+    vectorised pass over all of them: an article is compared with every scored member of its
+    candidate events, and a pass per pair (and three per feature before that) was most of the
+    linking time.
 
-    #: Cosine of log-scaled term counts.
-    lexical: float
+    Each shared word is found by a binary search of the other side's word keys in this
+    profile's sorted keys; sums per other profile are ``bincount``s over the hits."""
+
+    #: Cosine of log-scaled term counts, one per other profile.
+    lexical: np.ndarray
     #: The same, weighted by :func:`rarity`: shared names, places and numbers count, shared
     #: common words hardly (names and numbers match across languages too).
-    rare: float
-    #: Rarity of every shared word, rarest first (the lower of the two languages' rarities, so
-    #: a word common in either language does not count as a shared rare word).
+    rare: np.ndarray
+    #: For every shared word, the index of the other profile that shares it, and its rarity (the
+    #: lower of the two languages' rarities, so a word common in either language does not count
+    #: as a shared rare word); sorted by other profile, then rarest first.
+    owner: np.ndarray
     rarities: np.ndarray
 
     @classmethod
-    def of(cls, a: TermStats, b: TermStats) -> TermOverlap:
-        _, in_a, in_b = np.intersect1d(a.keys, b.keys, assume_unique=True, return_indices=True)
-        lexical = float(a.log_array[in_a] @ b.log_array[in_b])
-        rare = float(a.rare_array[in_a] @ b.rare_array[in_b])
-        rarities = -np.sort(-np.minimum(a.rarity_array[in_a], b.rarity_array[in_b]))
-        return cls(lexical=lexical / (a.log_norm * b.log_norm) if a.log_norm and b.log_norm else 0.0,
-                   rare=rare / (a.rare_norm * b.rare_norm) if a.rare_norm and b.rare_norm else 0.0,
-                   rarities=rarities)
+    def of(cls, a: TermStats, others: list[TermStats]) -> TermOverlaps:
+        count = len(others)
+        sizes = np.array([len(o.keys) for o in others], dtype=np.int64)
+        if not len(a.keys) or not sizes.sum():
+            empty = np.zeros(0)
+            return cls(np.zeros(count), np.zeros(count), empty.astype(np.int64), empty)
+        keys = np.concatenate([o.keys for o in others])
+        owner = np.repeat(np.arange(count), sizes)
+        at = np.searchsorted(a.keys, keys)
+        at[at == len(a.keys)] = 0
+        hit = a.keys[at] == keys
+        at, owner = at[hit], owner[hit]
+        log_b = np.concatenate([o.log_array for o in others])[hit]
+        rare_b = np.concatenate([o.rare_array for o in others])[hit]
+        rarity_b = np.concatenate([o.rarity_array for o in others])[hit]
+        lexical = np.bincount(owner, weights=a.log_array[at] * log_b, minlength=count)
+        rare = np.bincount(owner, weights=a.rare_array[at] * rare_b, minlength=count)
+        rarities = np.minimum(a.rarity_array[at], rarity_b)
+        # by owner, rarest first, in one sort of values (a sort of indices took three times as
+        # long): rarities lie in [0, 7], so owner * 8 - rarity orders both and gives both back
+        ordered = np.sort(owner * 8.0 - rarities)
+        owner = np.ceil(ordered / 8.0).astype(np.int64)
+        return cls(lexical=_ratio(lexical, a.log_norm * np.array([o.log_norm for o in others])),
+                   rare=_ratio(rare, a.rare_norm * np.array([o.rare_norm for o in others])),
+                   owner=owner, rarities=owner * 8.0 - ordered)
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator``, 0 where the denominator is 0 (a profile without words)."""
+    out = np.zeros_like(numerator, dtype=np.float64)
+    np.divide(numerator, denominator, out=out, where=denominator != 0)
+    return out
 
 
 def shared_rarities(a: dict[str, float], b: dict[str, float]) -> list[float]:
-    """Rarity of every word both sides use, rarest first (see :class:`TermOverlap`)."""
+    """Rarity of every word both sides use, rarest first (see :class:`TermOverlaps`)."""
     return sorted((min(a[t], b[t]) for t in a.keys() & b.keys()), reverse=True)
 
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from storyline.link.profile import (
     Profile,
-    TermOverlap,
+    TermOverlaps,
     jaccard_of_weights,
     shared_rarities,
 )
@@ -71,42 +71,75 @@ class PairEvidence:
 
 
 def compare(a: Profile, b: Profile) -> PairEvidence:
-    """Features of a pair of profiles (articles or events)."""
-    cosine = float(np.dot(a.centroid, b.centroid)) if a.centroid.shape == b.centroid.shape else 0.0
-    title_cosine = (float(np.dot(a.title_centroid, b.title_centroid))
-                    if a.title_centroid.shape == b.title_centroid.shape else 0.0)
-    date_a, date_b = a.date, b.date
-    gap = abs((date_a - date_b).days) if date_a and date_b else None
-    weekday_conflict = 0.0
-    if gap is None and a.weekday is not None and b.weekday is not None and a.weekday != b.weekday:
-        weekday_conflict = 1.0
-    overlap = TermOverlap.of(a.stats, b.stats)
-    features = {
-        "cosine": cosine,
-        "title_cosine": title_cosine,
-        "lexical": overlap.lexical if a.language == b.language else 0.0,
-        "rare_terms": overlap.rare,
-        "cross_language": 0.0 if a.language == b.language else 1.0,
-        "entities": jaccard_of_weights(a.bag_weights(), b.bag_weights()),
-        "lead_entities": _jaccard(set(a.lead_entities), set(b.lead_entities)),
-        "places": jaccard_of_weights(a.bag_weights("LOC"), b.bag_weights("LOC")),
-        "people": jaccard_of_weights(a.bag_weights("PER"), b.bag_weights("PER")),
-        "people_missing": max(_missing(a.principal_people(), b.entities), _missing(b.principal_people(), a.entities)),
-        "numbers": _jaccard(set(a.numbers), set(b.numbers)) if a.numbers and b.numbers else 0.0,
-        "same_day": 1.0 if gap is not None and gap <= 1 else 0.0,
-        "days_apart": math.log1p(max(0, gap - 1)) if gap is not None else 0.0,
-        "weekday_conflict": weekday_conflict,
-        **_rare_word_features(a, b, overlap.rarities),
-    }
+    """Features of a pair of profiles (articles or events), and the reasons to show."""
+    rows, gaps = feature_rows(a, [b])
+    gap = gaps[0]
     shared = sorted(set(a.entities) & set(b.entities), key=lambda n: (-(a.entities[n] + b.entities[n]), n))
     return PairEvidence(
-        features=features,
+        features=dict(zip(FEATURES, (float(v) for v in rows[0]), strict=True)),
         shared_entities=shared[:12],
         shared_places=[n for n in shared if a.types.get(n) == "LOC"][:6],
-        date_a=date_a.isoformat() if date_a else None,
-        date_b=date_b.isoformat() if date_b else None,
+        date_a=a.date.isoformat() if a.date else None,
+        date_b=b.date.isoformat() if b.date else None,
         days_apart=gap,
     )
+
+
+_COLUMN = {name: i for i, name in enumerate(FEATURES)}
+
+
+def feature_rows(a: Profile, others: list[Profile]) -> tuple[np.ndarray, list[int | None]]:
+    """The features (columns in :data:`FEATURES` order) of ``a`` against each of ``others``, and
+    each pair's gap in days between event dates (None when a side is undated).
+
+    One vectorised pass for the embeddings and words, which are most of the work; the entity
+    bags are small dicts and stay per pair. :func:`compare` is this with one other, so the
+    clusterer's scores and the explanations it shows come from the same formulas.
+    """
+    rows = np.zeros((len(others), len(FEATURES)), dtype=np.float64)
+    if not others:
+        return rows, []
+    column = _COLUMN
+    rows[:, column["cosine"]] = _cosines(a.centroid, [o.centroid for o in others])
+    rows[:, column["title_cosine"]] = _cosines(a.title_centroid, [o.title_centroid for o in others])
+    overlap = TermOverlaps.of(a.stats, [o.stats for o in others])
+    language = a.language
+    same_language = np.array([o.language == language for o in others])
+    rows[:, column["lexical"]] = np.where(same_language, overlap.lexical, 0.0)
+    rows[:, column["rare_terms"]] = overlap.rare
+    rows[:, column["cross_language"]] = ~same_language
+    _rare_word_columns(rows, a, others, overlap)
+    bags, places, people = a.bag_weights(), a.bag_weights("LOC"), a.bag_weights("PER")
+    lead, principal, numbers = set(a.lead_entities), a.principal_people(), set(a.numbers)
+    date_a, weekday_a = a.date, a.weekday
+    title_a = a.stats.title_rarities
+    gaps: list[int | None] = []
+    for row, b in zip(rows, others, strict=True):
+        date_b = b.date
+        gap = abs((date_a - date_b).days) if date_a and date_b else None
+        gaps.append(gap)
+        row[column["entities"]] = jaccard_of_weights(bags, b.bag_weights())
+        row[column["lead_entities"]] = _jaccard(lead, set(b.lead_entities))
+        row[column["places"]] = jaccard_of_weights(places, b.bag_weights("LOC"))
+        row[column["people"]] = jaccard_of_weights(people, b.bag_weights("PER"))
+        row[column["people_missing"]] = max(_missing(principal, b.entities), _missing(b.principal_people(), a.entities))
+        row[column["numbers"]] = _jaccard(numbers, set(b.numbers)) if numbers and b.numbers else 0.0
+        if gap is not None:
+            row[column["same_day"]] = 1.0 if gap <= 1 else 0.0
+            row[column["days_apart"]] = math.log1p(max(0, gap - 1))
+        elif weekday_a is not None and b.weekday is not None and weekday_a != b.weekday:
+            row[column["weekday_conflict"]] = 1.0
+        row[column["title_rare_shared"]] = math.log1p(sum(shared_rarities(title_a, b.stats.title_rarities)))
+    return rows, gaps
+
+
+def _cosines(vector: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """Inner products of unit vectors; 0 for a vector of another dimension (no embedding)."""
+    out = np.zeros(len(others), dtype=np.float64)
+    same = [i for i, other in enumerate(others) if other.shape == vector.shape]
+    if same:
+        out[same] = np.stack([others[i] for i in same]) @ vector
+    return out
 
 
 def same_event_probability(evidence: PairEvidence, model: dict[str, Any] | None = None) -> float:
@@ -115,58 +148,93 @@ def same_event_probability(evidence: PairEvidence, model: dict[str, Any] | None 
 
 
 def same_event_probabilities(evidences: list[PairEvidence], model: dict[str, Any] | None = None) -> list[float]:
-    """:func:`same_event_probability` of many pairs in one vectorised pass (an article against
-    every member of its candidate events)."""
-    if not evidences:
-        return []
+    """:func:`same_event_probability` of many pairs in one vectorised pass."""
+    rows = np.array([[e.features.get(name, 0.0) for name in FEATURES] for e in evidences], dtype=np.float64)
+    return [float(p) for p in row_probabilities(rows.reshape(len(evidences), len(FEATURES)),
+                                                [e.days_apart for e in evidences], model)]
+
+
+def row_probabilities(rows: np.ndarray, gaps: list[int | None], model: dict[str, Any] | None = None) -> np.ndarray:
+    """Same-event probabilities of pairs given as :func:`feature_rows` (an article against every
+    scored member of its candidate events), with the date veto (:func:`date_conflict`)."""
+    if not len(rows):
+        return np.zeros(0)
     scorer = _scorer(model or pair_model())
-    rows = np.array([[e.features.get(name, 0.0) for name in scorer.features] for e in evidences], dtype=np.float64)
-    probabilities = scorer.probabilities(rows)
-    return [float(p) * 0.05 if date_conflict(e) else float(p) for p, e in zip(probabilities, evidences, strict=True)]
+    probabilities = scorer.probabilities(rows[:, scorer.columns])
+    vetoed = np.array([gap is not None and gap > MAX_DAYS_APART for gap in gaps])
+    return np.where(vetoed, probabilities * 0.05, probabilities)
 
 
 class _Scorer:
-    """A pair model in arrays: a logistic model, or trees flattened into one node table.
+    """A pair model in arrays: a logistic model, or trees laid out as complete binary trees.
 
-    Trees are walked for all rows and all trees at once: ``node`` holds, per row and
-    tree, the current node, and each step moves every walker one level down.
+    Each tree is padded to full depth in heap order (the children of node ``i`` are ``2i+1`` and
+    ``2i+2``): a leaf above the bottom becomes nodes that always go left down to copies of its
+    value. All rows then walk all trees at once with one gather per level and no leaf tests,
+    which halved the scoring time against walking the trees' own node tables.
     """
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.features: list[str] = list(spec["features"])
+        unknown = sorted(set(self.features) - set(FEATURES))
+        if unknown:
+            raise ValueError(f"pair model needs features this version does not compute: {unknown}")
+        self.columns = np.array([FEATURES.index(f) for f in self.features], dtype=np.int64)
         self.kind = spec.get("kind", "logistic")
         self.bias = float(spec.get("bias", spec.get("baseline", 0.0)))
         if self.kind == "logistic":
             self.weights = np.array([spec["weights"].get(f, 0.0) for f in self.features])
             return
-        nodes = [node for tree in spec["trees"] for node in tree]
-        sizes = [len(tree) for tree in spec["trees"]]
-        self.roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        base = np.repeat(self.roots, sizes)  # children are numbered within their tree
+        trees = spec["trees"]
+        self.depth = max(_tree_depth(tree) for tree in trees)
+        inner, bottom = 2**self.depth - 1, 2**self.depth
+        # per tree: the split feature and threshold of each inner heap node, the value of each bottom node
+        self.split_feature = np.zeros((len(trees), inner), dtype=np.int64)
+        self.split_threshold = np.full((len(trees), inner), np.inf)
+        self.leaf_value = np.zeros((len(trees), bottom))
+        for t, tree in enumerate(trees):
+            self._lay_out(tree, t)
+        # flat copies, gathered with ``take`` (a third of the time of 2-D fancy indexing)
+        self.inner_base = (np.arange(len(trees)) * inner)[None, :]
+        self.bottom_base = (np.arange(len(trees)) * bottom)[None, :]
+        self.flat_feature, self.flat_threshold = self.split_feature.ravel(), self.split_threshold.ravel()
+        self.flat_value = self.leaf_value.ravel()
+
+    def _lay_out(self, tree: list[list[float]], t: int) -> None:
         # per node: [feature index, threshold, left child, right child, leaf value, is leaf]
-        table = np.array(nodes, dtype=np.float64)
-        self.feature = table[:, 0].astype(np.int64)
-        self.threshold = table[:, 1]
-        self.left = table[:, 2].astype(np.int64) + base
-        self.right = table[:, 3].astype(np.int64) + base
-        self.value = table[:, 4]
-        self.leaf = table[:, 5].astype(bool)
-        self.depth = int(spec.get("max_depth", 32))
+        stack = [(0, 0, 0)]  # (node, heap position, depth)
+        while stack:
+            node, position, depth = stack.pop()
+            feature, threshold, left, right, value, leaf = tree[node]
+            if leaf:
+                span = 2 ** (self.depth - depth)  # the bottom nodes under this position
+                first = (position + 1) * span - 1 - (2**self.depth - 1)
+                self.leaf_value[t, first:first + span] = value
+                continue
+            self.split_feature[t, position] = int(feature)
+            self.split_threshold[t, position] = threshold
+            stack += [(int(left), 2 * position + 1, depth + 1), (int(right), 2 * position + 2, depth + 1)]
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         if self.kind == "logistic":
             z = self.bias + rows @ self.weights
         else:
-            node = np.broadcast_to(self.roots, (len(rows), len(self.roots))).copy()
-            row_index = np.arange(len(rows))[:, None]
-            for _ in range(self.depth + 1):
-                leaf = self.leaf[node]
-                if leaf.all():
-                    break
-                goes_left = rows[row_index, self.feature[node]] <= self.threshold[node]
-                node = np.where(leaf, node, np.where(goes_left, self.left[node], self.right[node]))
-            z = self.bias + self.value[node].sum(axis=1)
+            rows = np.ascontiguousarray(rows, dtype=np.float64)
+            cells, row_base = rows.ravel(), (np.arange(len(rows)) * rows.shape[1])[:, None]
+            position = np.zeros((len(rows), self.inner_base.shape[1]), dtype=np.int64)  # per row and tree
+            for _ in range(self.depth):
+                node = self.inner_base + position
+                value = cells.take(row_base + self.flat_feature.take(node))
+                position = 2 * position + 1 + (value > self.flat_threshold.take(node))
+            bottom = self.bottom_base + position - (2**self.depth - 1)
+            z = self.bias + self.flat_value.take(bottom).sum(axis=1)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+
+
+def _tree_depth(tree: list[list[float]], node: int = 0) -> int:
+    if tree[node][5]:
+        return 0
+    return 1 + max(_tree_depth(tree, int(tree[node][2])), _tree_depth(tree, int(tree[node][3])))
 
 
 _SCORERS: dict[int, tuple[dict[str, Any], _Scorer]] = {}
@@ -199,22 +267,24 @@ def pair_model() -> dict[str, Any]:
     return json.loads(resources.files("storyline.data").joinpath("pair_model.json").read_text("utf-8"))
 
 
-def _rare_word_features(a: Profile, b: Profile, rarities: np.ndarray) -> dict[str, float]:
-    """What the rare words both sides use (``rarities``, rarest first) say: names, places and
-    numbers match across languages as words, and "another earthquake" shares only the common ones."""
-    stats_a, stats_b = a.stats, b.stats
-    mass = min(stats_a.mass, stats_b.mass)
-    title = shared_rarities(stats_a.title_rarities, stats_b.title_rarities)
-    total = float(rarities.sum())
-    return {
-        "rarest_shared": float(rarities[0]) if len(rarities) else 0.0,
-        "rare_shared_top3": float(rarities[:3].sum()) / 3,
-        "rare_shared_35": math.log1p(int(np.count_nonzero(rarities >= 3.5))),
-        "rare_shared_45": math.log1p(int(np.count_nonzero(rarities >= 4.5))),
-        "rare_shared_55": math.log1p(int(np.count_nonzero(rarities >= 5.5))),
-        "title_rare_shared": math.log1p(sum(title)),
-        "rare_shared_mass": total / mass if mass else 0.0,
-    }
+def _rare_word_columns(rows: np.ndarray, a: Profile, others: list[Profile], overlap: TermOverlaps) -> None:
+    """What the rare words each pair shares say (:attr:`TermOverlaps.rarities`, rarest first per
+    pair): names, places and numbers match across languages as words, and "another earthquake"
+    shares only the common ones."""
+    column, count = _COLUMN, len(others)
+    owner, rarities = overlap.owner, overlap.rarities
+    shared = np.bincount(owner, minlength=count)
+    first = np.concatenate([[0], np.cumsum(shared)[:-1]])
+    rank = np.arange(len(owner)) - first[owner]  # 0 for the rarest word a pair shares
+    sharing = shared > 0
+    rows[sharing, column["rarest_shared"]] = rarities[first[sharing]]
+    top3 = rank < 3
+    rows[:, column["rare_shared_top3"]] = np.bincount(owner[top3], weights=rarities[top3], minlength=count) / 3
+    for name, level in (("rare_shared_35", 3.5), ("rare_shared_45", 4.5), ("rare_shared_55", 5.5)):
+        rows[:, column[name]] = np.log1p(np.bincount(owner, weights=rarities >= level, minlength=count))
+    mass = np.minimum(a.stats.mass, np.array([o.stats.mass for o in others]))
+    total = np.bincount(owner, weights=rarities, minlength=count)
+    rows[:, column["rare_shared_mass"]] = np.divide(total, mass, out=np.zeros(count), where=mass != 0)
 
 
 def _missing(principal: set[str], other: Counter[str]) -> float:

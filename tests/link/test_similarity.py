@@ -91,3 +91,33 @@ def test_shipped_model_scores_every_feature_it_names(fixture_articles: dict[str,
     evidence = compare(profile_of(fixture_articles["en_summit"]), profile_of(fixture_articles["de_summit"]))
     assert set(FEATURES) <= set(evidence.features)
     assert evidence.features["rarest_shared"] > 0  # "Scholz" and "Macron" are rare in any language
+
+
+def test_feature_rows_of_many_pairs_equal_each_pair_compared_alone(fixture_articles: dict[str, Article]) -> None:
+    """The clusterer scores an article against many members in one vectorised pass; the
+    explanation it shows comes from compare() of one pair. Both must give the same features."""
+    import numpy as np
+
+    from storyline.link.similarity import FEATURES, feature_rows
+
+    profiles = [profile_of(article) for article in fixture_articles.values()]
+    article, others = profiles[0], profiles[1:]
+    rows, gaps = feature_rows(article, others)
+    for row, gap, other in zip(rows, gaps, others, strict=True):
+        alone = compare(article, other)
+        assert np.allclose(row, [alone.features[name] for name in FEATURES], atol=1e-6)
+        assert gap == alone.days_apart
+    assert rows[:, FEATURES.index("rarest_shared")].max() > 0
+
+
+def test_feature_rows_handle_profiles_without_words_or_embeddings(fixture_articles: dict[str, Article]) -> None:
+    from storyline.link.similarity import FEATURES, feature_rows
+
+    empty = profile_of(Article(id="empty", source="test", raw_text="", text="", title=""))
+    full = profile_of(fixture_articles["en_summit"])
+    rows, gaps = feature_rows(empty, [full, empty])
+    assert rows.shape == (2, len(FEATURES)) and gaps == [None, None]
+    assert rows[:, FEATURES.index("cosine")].tolist() == [0.0, 0.0]
+    assert rows[:, FEATURES.index("rarest_shared")].tolist() == [0.0, 0.0]
+    rows, _ = feature_rows(full, [empty])
+    assert rows[0, FEATURES.index("lexical")] == 0.0
