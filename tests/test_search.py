@@ -117,12 +117,16 @@ def test_a_schema_1_file_gets_its_search_index_on_open(tmp_path: Path, store: SQ
     raw.execute("ALTER TABLE stories DROP COLUMN closed")  # schema 3's
     raw.execute("ALTER TABLE events DROP COLUMN merged_into")  # schema 4's
     raw.execute("DROP TABLE event_lineage")
+    raw.execute("DROP TABLE story_people")  # schema 5's
+    raw.execute("DROP INDEX events_story")
     raw.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     raw.commit()
     raw.close()
     with SQLiteStore(old) as migrated:
         version = migrated.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == "4"
+        assert version == "5"
         assert all(check["ok"] for check in migrated.check())
+        people = "SELECT name, story_id FROM story_people ORDER BY name, story_id"
+        assert migrated.conn.execute(people).fetchall() == store.conn.execute(people).fetchall() != []
         result = Searcher(migrated).search("earthquake", mode="text")
         assert _ids(result)[0] == "en_quake"

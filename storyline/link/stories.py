@@ -7,15 +7,18 @@ best-matching open story or starts one; story IDs are never renumbered.
 
 A new event is scored only against stories that share one of its principal people
 (an index by person), so the cost of linking an event does not grow with the
-archive. Stories can also close like events (``close_after_days``): one not touched
-for that long of the stream's clock leaves memory and the store keeps it. That is
-off by default: an undated report (seed 003, a cancelled visit) can belong to a
-story years old, and only an open story can take it in.
+archive. Stories close like events: one not touched for ``close_after_days`` of the
+stream's clock leaves memory and the store keeps it, so memory stays flat however
+long the stream. A closed story can still take an event that could belong to it: an
+undated report (seed 003, a cancelled visit, belongs to a story years old) or one
+dated back near the story. For those the linker asks its ``archive`` (the store's
+closed stories, found by person) and reopens the story that wins.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -72,15 +75,18 @@ class StoryLinker:
         min_score: minimum similarity (mean of centroid cosine and entity
             overlap) for a link on one shared principal person; two shared
             principal people link at any score.
-        close_after_days: close stories untouched for this many days of the stream's
-            clock (None, the default: keep every story open; see the module docstring).
+        close_after_days: close stories untouched for this many days of the stream's clock
+            (None: keep every story open).
+        archive: finds closed stories by principal person (``Store.closed_stories``), for
+            an event that may belong to one (see the module docstring).
     """
 
-    def __init__(self, window_days: int = 120, min_score: float = 0.55,
-                 close_after_days: int | None = None) -> None:
+    def __init__(self, window_days: int = 120, min_score: float = 0.55, close_after_days: int | None = 180,
+                 archive: Callable[[set[str]], list[StoryState]] | None = None) -> None:
         self.window_days = window_days
         self.min_score = min_score
         self.close_after_days = close_after_days
+        self.archive = archive
         self.stories: dict[str, StoryState] = {}
         self.next_seq = 1
         self.clock: date | None = None
@@ -101,17 +107,42 @@ class StoryLinker:
         self.closed = []
 
     def drain_closed(self) -> list[StoryState]:
-        """The stories closed since the last call (the store saves them one last time)."""
-        closed, self.closed = self.closed, []
+        """The stories closed since the last call (the store saves them one last time); one
+        closed and reopened since is open again and not among them."""
+        closed, self.closed = [s for s in self.closed if s.story_id not in self.stories], []
         return closed
 
     def predict_one(self, event: EventState) -> StoryLink:
+        return self._best(event)[0]
+
+    def learn_one(self, event: EventState) -> StoryLink:
+        """Place a newly created event in a story (reopening a closed one it belongs to)."""
+        link, story = self._best(event)
+        if story is None:
+            story = StoryState(story_id=link.story_id, seq=self.next_seq, profile=copy.deepcopy(event.profile))
+            self.stories[story.story_id] = story
+            self.next_seq += 1
+        else:
+            self.stories[story.story_id] = story  # a no-op unless it was closed
+            story.profile.absorb(event.profile)
+        story.event_ids.append(event.event_id)
+        self._extend_dates(story, event.profile.date)
+        event.story_id = story.story_id
+        self._touch(story, event.profile.date)
+        return link
+
+    def _best(self, event: EventState) -> tuple[StoryLink, StoryState | None]:
+        """The best story for the event and the story itself (None: a new one)."""
         people = event.profile.salient("PER")
-        best: StoryLink | None = None
-        candidates = sorted({sid for name in people for sid in self._by_person.get(name, ())},
-                            key=lambda sid: self.stories[sid].seq)
-        for story in (self.stories[sid] for sid in candidates):
-            if not self._in_window(story, event.profile.date):
+        when = event.profile.date
+        candidates = {sid: self.stories[sid] for name in people for sid in self._by_person.get(name, ())}
+        if people and self._may_be_closed(when):
+            recent = [s for s in self.closed if people & s.profile.salient("PER")]
+            for story in [*recent, *(self.archive(people) if self.archive else [])]:
+                candidates.setdefault(story.story_id, story)  # the one in memory is the latest
+        best: tuple[StoryLink, StoryState] | None = None
+        for story in sorted(candidates.values(), key=lambda s: s.seq):
+            if not self._in_window(story, when):
                 continue
             shared = sorted(people & story.profile.salient("PER"))
             if not shared:
@@ -120,25 +151,18 @@ class StoryLinker:
             score = 0.5 * cosine + 0.5 * weighted_jaccard(event.profile.entities, story.profile.entities)
             if len(shared) < 2 and score < self.min_score:
                 continue
-            if best is None or score > best.score:
-                best = StoryLink(story.story_id, False, score, shared)
-        return best or StoryLink(f"st-{self.next_seq:06d}", True, 0.0, [])
+            if best is None or score > best[0].score:
+                best = (StoryLink(story.story_id, False, score, shared), story)
+        if best is None:
+            return StoryLink(f"st-{self.next_seq:06d}", True, 0.0, []), None
+        return best
 
-    def learn_one(self, event: EventState) -> StoryLink:
-        """Place a newly created event in a story."""
-        link = self.predict_one(event)
-        if link.created:
-            story = StoryState(story_id=link.story_id, seq=self.next_seq, profile=copy.deepcopy(event.profile))
-            self.stories[story.story_id] = story
-            self.next_seq += 1
-        else:
-            story = self.stories[link.story_id]
-            story.profile.absorb(event.profile)
-        story.event_ids.append(event.event_id)
-        self._extend_dates(story, event.profile.date)
-        event.story_id = story.story_id
-        self._touch(story, event.profile.date)
-        return link
+    def _may_be_closed(self, when: date | None) -> bool:
+        """Could a story closed by now take an event of this date? Undated: yes; dated: only
+        one dated before the clock by more than the closing delay less the window."""
+        if self.close_after_days is None or self.clock is None:
+            return False
+        return when is None or when < self.clock - timedelta(days=self.close_after_days - self.window_days)
 
     def update(self, story_id: str, article_profile: Profile) -> None:
         """An article joined one of the story's events: keep the story's profile current."""

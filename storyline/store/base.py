@@ -189,6 +189,38 @@ class Store:
                           " event_id TEXT NOT NULL, into_event_id TEXT NOT NULL, article_id TEXT NOT NULL,"
                           " reason_json TEXT NOT NULL)")
 
+    def _index_story_people(self) -> None:
+        """Schema 5: closed stories are found by their principal people (an undated report can
+        still join one), and events by story."""
+        self.conn.execute("CREATE TABLE IF NOT EXISTS story_people (name TEXT NOT NULL, story_id TEXT NOT NULL,"
+                          " PRIMARY KEY (name, story_id))")
+        self.conn.execute("CREATE INDEX IF NOT EXISTS events_story ON events(story_id)")
+        for row in self.conn.execute("SELECT story_id, profile_json FROM stories").fetchall():
+            self._set_story_people(row["story_id"], Profile.from_json(json.loads(row["profile_json"])))
+
+    def _set_story_people(self, story_id: str, profile: Profile) -> None:
+        self.conn.execute("DELETE FROM story_people WHERE story_id=?", (story_id,))
+        self.conn.executemany("INSERT INTO story_people (name, story_id) VALUES (?, ?)",
+                              [(name, story_id) for name in sorted(profile.salient("PER"))])
+
+    def closed_stories(self, people: set[str]) -> list[StoryState]:
+        """Closed stories whose principal people include one of ``people`` (the story linker's
+        archive: an undated report can belong to a story closed long ago)."""
+        if not people:
+            return []
+        condition, params = self._in("name", sorted(people))
+        rows = self.conn.execute("SELECT * FROM stories WHERE closed=1 AND story_id IN"
+                                 f" (SELECT story_id FROM story_people WHERE {condition}) ORDER BY seq",
+                                 params).fetchall()
+        return [self._story_state(row, touched=_date(row["last_date"])) for row in rows]
+
+    def _story_state(self, row: Any, touched: date | None) -> StoryState:
+        events = [r["event_id"] for r in self.conn.execute(
+            "SELECT event_id FROM events WHERE story_id=? AND merged_into IS NULL ORDER BY seq", (row["story_id"],))]
+        return StoryState(story_id=row["story_id"], seq=row["seq"],
+                          profile=Profile.from_json(json.loads(row["profile_json"])), event_ids=events,
+                          first_date=_date(row["first_date"]), last_date=_date(row["last_date"]), touched=touched)
+
     def _close_stories(self) -> None:
         """Schema 3: stories close, as events do (quiet ones leave the linker's memory)."""
         self.conn.execute("ALTER TABLE stories ADD COLUMN closed INTEGER NOT NULL DEFAULT 0")
@@ -273,13 +305,14 @@ class Store:
         story_ids = {event.story_id for event in touched if event.story_id}
         closed = linker.drain_closed()  # saved once more: one may have opened and closed in this batch
         for story in [*(linker.stories[i] for i in sorted(story_ids) if i in linker.stories), *closed]:
-            self.conn.execute(
+            self.conn.execute(  # closed=0: an archived story an event reopened is open again
                 "INSERT INTO stories (story_id, seq, label, first_date, last_date, profile_json) VALUES (?,?,?,?,?,?)"
-                " ON CONFLICT(story_id) DO UPDATE SET label=excluded.label,"
-                " first_date=excluded.first_date, last_date=excluded.last_date, profile_json=excluded.profile_json",
+                " ON CONFLICT(story_id) DO UPDATE SET label=excluded.label, first_date=excluded.first_date,"
+                " last_date=excluded.last_date, profile_json=excluded.profile_json, closed=0",
                 (story.story_id, story.seq, story.label, _iso(story.first_date), _iso(story.last_date),
                  json.dumps(story.profile.to_json())),
             )
+            self._set_story_people(story.story_id, story.profile)
         self.conn.executemany("UPDATE stories SET closed=1 WHERE story_id=?", [(s.story_id,) for s in closed])
         state = {"event_seq": clusterer.next_seq, "story_seq": linker.next_seq,
                  "clock": _iso(clusterer.clock), "story_clock": _iso(linker.clock)}
@@ -289,6 +322,7 @@ class Store:
     # -- linker state ----------------------------------------------------------------------
     def load_linkers(self, clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
         """Restore open events and stories, so IDs continue and late articles still join."""
+        linker.archive = self.closed_stories
         row = self.conn.execute("SELECT value FROM meta WHERE key='linker_state'").fetchone()
         if row is None:
             return
@@ -307,13 +341,8 @@ class Store:
             clusterer.restore(EventState(
                 event_id=ev["event_id"], seq=ev["seq"], profile=profile, title=ev["title"], article_ids=ids,
                 members=members, last_date=max(profile.dates) if profile.dates else None, story_id=ev["story_id"]))
-        for st in self.conn.execute("SELECT * FROM stories WHERE closed=0 ORDER BY seq"):
-            events = [r["event_id"] for r in self.conn.execute(
-                "SELECT event_id FROM events WHERE story_id=? ORDER BY seq", (st["story_id"],))]
-            linker.restore(StoryState(
-                story_id=st["story_id"], seq=st["seq"], profile=Profile.from_json(json.loads(st["profile_json"])),
-                event_ids=events, first_date=_date(st["first_date"]), last_date=_date(st["last_date"]),
-                touched=linker.clock))
+        for st in self.conn.execute("SELECT * FROM stories WHERE closed=0 ORDER BY seq").fetchall():
+            linker.restore(self._story_state(st, touched=linker.clock))
 
     # -- checking --------------------------------------------------------------------------
     def check(self) -> list[dict[str, Any]]:

@@ -59,3 +59,33 @@ def test_stories_are_found_through_their_people(fixture_articles) -> None:
     assert summit_people
     for person in summit_people:
         assert linker._by_person[person] == {events[1].story_id}
+
+
+def test_an_undated_event_reopens_the_closed_story_it_belongs_to(fixture_articles) -> None:
+    """Closed stories leave memory; the archive (the store, in real runs) still offers them to an
+    undated report about the same people, and the story it joins is open again."""
+    archived: dict[str, StoryState] = {}
+
+    def archive(people: set[str]) -> list[StoryState]:
+        return [s for s in archived.values() if people & s.profile.salient("PER")]
+
+    clusterer = OnlineEventClusterer(window_days=3650)
+    linker = StoryLinker(window_days=30, close_after_days=30, archive=archive)
+    stories = {}
+    for name in ("en_summit", "en_phone_call"):
+        event = clusterer.events[clusterer.learn_one(copy.deepcopy(fixture_articles[name])).event_id]
+        stories[name] = linker.learn_one(event).story_id
+    archived.update((s.story_id, s) for s in linker.drain_closed())
+    assert list(archived) == [stories["en_summit"]] and stories["en_summit"] not in linker.stories
+
+    undated = copy.deepcopy(fixture_articles["en_summit"])
+    undated.id, undated.event_date.value = "undated", None
+    later = OnlineEventClusterer()  # the summit's event has closed too: the report opens its own
+    later.next_seq = clusterer.next_seq
+    event = later.events[later.learn_one(undated).event_id]
+    assert event.profile.date is None
+    link = linker.learn_one(event)
+    assert not link.created and link.story_id == stories["en_summit"]
+    assert stories["en_summit"] in linker.stories and linker.drain_closed() == []
+    # a dated event from the phone call's time does not look in the archive: the summit is out of its window
+    assert not linker._may_be_closed(linker.clock)

@@ -134,3 +134,34 @@ def test_a_merge_moves_articles_keeps_the_old_id_and_is_listed_in_lineage(tmp_pa
     assert retired["merged_into"] == merge["into_event_id"] and retired["articles"] == []
     shown = CliRunner().invoke(main, ["events", "--lineage", "--db", str(db)])
     assert shown.exit_code == 0 and merge["event_id"] in shown.output and "de_summit" in shown.output
+
+
+def test_a_closed_story_is_found_by_its_people_and_reopened(tmp_path: Path) -> None:
+    """Stories close (memory stays flat) yet an undated report still reaches the old story
+    through the store, which then holds it as open again."""
+    db = tmp_path / "s.db"
+
+    def pipeline() -> Pipeline:
+        return Pipeline(linker=StoryLinker(window_days=30, close_after_days=30))
+
+    undated = tmp_path / "undated.txt"
+    undated.write_text("Macron and Scholz back more armoured vehicles for Ukraine\n\n"
+                       "French President Emmanuel Macron and German Chancellor Olaf Scholz agreed in Berlin to send "
+                       "more armoured vehicles to Ukraine, their offices said. Macron called the aid package vital; "
+                       "Scholz said Germany and France would deliver it together.\n")
+    later = tmp_path / "floods.txt"  # moves the clock on: every event and story above has closed
+    later.write_text("Floods hit Valencia\n\nHeavy rain flooded Valencia on Monday, December 4, 2023, and the "
+                     "regional government closed schools along the coast.\n")
+    with SQLiteStore(db) as store:
+        pipeline().ingest([str(ARTICLES / "en_summit.txt"), str(ARTICLES / "en_phone_call.txt"), str(later)],
+                          store, progress=False)
+        def story_of(article_id: str) -> str:
+            return store.events([store.event_of(article_id)])[0]["story_id"]
+
+        summit, phone_call = story_of("en_summit"), story_of("en_phone_call")
+        assert [s.story_id for s in store.closed_stories({"Olaf Scholz"})] == [summit, phone_call]
+        assert store.closed_stories({"Nobody Known"}) == []
+        pipeline().ingest([str(undated)], store, progress=False)
+        assert story_of("undated") == summit
+        assert [s.story_id for s in store.closed_stories({"Olaf Scholz"})] == [phone_call]  # summit: open again
+        assert store.conn.execute("SELECT closed FROM stories WHERE story_id=?", (summit,)).fetchone()[0] == 0
