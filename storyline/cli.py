@@ -144,30 +144,40 @@ def articles(db: str, article_id: str | None, no_text: bool, fmt: str) -> None:
 
 @main.command()
 @_db_option
-@click.option("--lineage", is_flag=True, help="List merges instead: which event joined which, on which "
-              "article's evidence. A merged event's ID still answers (its record says where it went).")
+@click.option("--lineage", is_flag=True, help="List merges and splits instead: which events became one or "
+              "two, on what evidence. A merged event's ID still answers (its record says where it went).")
 @FORMAT
 @_friendly
 def events(db: str, lineage: bool, fmt: str) -> None:
     """List events: articles that report the same real-world happening.
 
     IDs are never renumbered. When an article matches two open events strongly (both at
-    p >= 0.98), they are one event: the later joins the earlier and the merge is recorded
-    (--lineage).
+    p >= 0.98), they are one event: the later joins the earlier and the merge is recorded.
+    When an event's reports fall into two groups that hardly match each other (each of
+    three or more, mean probability across below 0.3), the later group splits off as a new
+    event and the split is recorded. --lineage lists both.
     """
     if lineage:
         with _open(db) as store:
-            merges = store.lineage()
-        _emit(fmt, merges, ["merge", "event", "into", "article", "p (event, into)", "shared"],
-              lambda: [[m["kind"], m["event_id"], m["into_event_id"], m["article_id"],
-                        f"{m['why']['probability']:.2f}, {m['why']['into_probability']:.2f}",
-                        ", ".join(m["why"]["shared_entities"][:4])] for m in merges])
+            changes = store.lineage()
+        _emit(fmt, changes, ["change", "event", "into / split off", "article", "evidence"],
+              lambda: [[c["kind"], c["event_id"], c["into_event_id"], c["article_id"], _lineage_evidence(c)]
+                       for c in changes])
         return
     with _open(db) as store:
         items = store.events()
     _emit(fmt, items, ["event", "date", "story", "articles", "title", "why grouped"],
           lambda: [[ev["event_id"], ev["date"] or "undated", ev["story_id"] or "",
                     " ".join(a["id"] for a in ev["articles"]), ev["title"], _why_grouped(ev)] for ev in items])
+
+
+def _lineage_evidence(change: dict) -> str:
+    why = change["why"]
+    if change["kind"] == "split":
+        return (f"groups of {why['sizes'][0]} and {why['sizes'][1]}, mean p across {why['cross_probability']:.2f};"
+                f" moved {' '.join(why['moved'])}")
+    return (f"p {why['probability']:.2f} and {why['into_probability']:.2f}; shared "
+            f"{', '.join(why['shared_entities'][:4])}")
 
 
 @main.command()

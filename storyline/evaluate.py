@@ -73,17 +73,22 @@ def evaluate_clustering(articles: list[Article], clusterer: OnlineEventClusterer
     """BCubed and pairwise scores per language and in total, and the clustering speed."""
     ordered = stream_order(articles)
     started = time.perf_counter()
-    predicted: dict[str, str] = {}
-    merged_into: dict[str, str] = {}
+    predicted: dict[str, str] = {}  # each article's event, as merges and splits move them
+    reports: dict[str, set[str]] = defaultdict(set)
     for article in ordered:
         assignment = clusterer.learn_one(article)
         predicted[article.id] = assignment.event_id
-        merged_into.update((m.event_id, m.into_event_id) for m in assignment.merges)
+        reports[assignment.event_id].add(article.id)
+        for merge in assignment.merges:
+            for article_id in reports.pop(merge.event_id, set()):
+                predicted[article_id] = merge.into_event_id
+                reports[merge.into_event_id].add(article_id)
+        for split in assignment.splits:
+            for article_id in split.moved:
+                reports[predicted[article_id]].discard(article_id)
+                predicted[article_id] = split.new_event_id
+                reports[split.new_event_id].add(article_id)
     elapsed = time.perf_counter() - started
-    for article_id, event_id in predicted.items():  # where merges took each article in the end
-        while event_id in merged_into:
-            event_id = merged_into[event_id]
-        predicted[article_id] = event_id
     gold = {a.id: a.extras["gold"] for a in ordered}
     by_language: dict[str, list[str]] = defaultdict(list)
     for article in ordered:

@@ -261,13 +261,15 @@ class Pipeline:
                 article.id = f"{article.id}-{article.content_hash[:8]}"
             taken.add(article.id)
             assignment = self.clusterer.learn_one(article)
-            event = self.clusterer.events[assignment.event_id]
+            event = self.clusterer.events[assignment.final_event_id]
             story_link: StoryLink | None = None
             if assignment.created:
                 story_link = self.linker.learn_one(event)
                 report.events_created += 1
             elif event.story_id:
                 self.linker.update(event.story_id, event.members[-1])  # the article's profile
+            for split in assignment.splits:  # the new event stays in its story
+                self.linker.add_event(split.event)
             items.append((article, assignment, event, story_link))
             report.ingested.append(article.id)
         store.save_batch(items, self.clusterer, self.linker)

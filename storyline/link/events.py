@@ -16,12 +16,17 @@ Single pass, in arrival order, river-style (``predict_one`` / ``learn_one``):
   ECB+ and MEANTIME, single linkage was better in every regime (README). The
   best event is joined when its score reaches ``threshold``;
 * IDs are sequential and never reused or renumbered, so the same input order
-  gives the same IDs and later articles never change earlier assignments.
+  gives the same IDs and later articles never change earlier assignments;
+* when later evidence shows two events are one (an article matching both at
+  ``merge_threshold``), they merge; when an event's reports form two groups that
+  hardly match each other (checked as it grows and when it closes), it splits. Both are
+  returned with the assignment, with their evidence, for the store to record
+  (``storyline events --lineage``).
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -50,10 +55,26 @@ class EventState:
     #: The members' unit embeddings as one matrix (row of zeros where a member has none of the
     #: article's dimension) and which rows are real: built once per change of ``members``.
     _member_matrix: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    #: Same-event probabilities of pairs of members, aligned with ``members`` (NaN: not scored
+    #: yet): what joining scored is kept, so a split check scores only the pairs it lacks.
+    _pairs: np.ndarray | None = field(default=None, repr=False, compare=False)
 
-    def set_members(self, members: list[Profile]) -> None:
+    def set_members(self, members: list[Profile], pairs: np.ndarray | None = None) -> None:
         self.members = members
         self._member_matrix = None
+        self._pairs = pairs
+
+    def add_member(self, member: Profile, scored: dict[int, float], limit: int) -> None:
+        """Append a member (the oldest leaves past ``limit``), with its probabilities against the
+        members it was scored with (by position)."""
+        count = len(self.members)
+        pairs = np.full((count + 1, count + 1), np.nan)
+        if self._pairs is not None and self._pairs.shape == (count, count):
+            pairs[:count, :count] = self._pairs
+        for position, probability in scored.items():
+            pairs[count, position] = pairs[position, count] = probability
+        drop = max(0, count + 1 - limit)
+        self.set_members([*self.members, member][drop:], pairs[drop:, drop:])
 
     def member_matrix(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
         if self._member_matrix is None or self._member_matrix[0].shape[1] != dimension:
@@ -83,6 +104,35 @@ class Merge:
 
 
 @dataclass(slots=True, frozen=True)
+class Split:
+    """Evidence that one event is two: its reports form two groups whose pairs across the
+    groups the pair model scores low on average (chained through one report that matched
+    both a little), each group large enough to be an event of its own."""
+
+    event_id: str
+    new_event_id: str
+    #: The article whose arrival led to the check.
+    article_id: str
+    #: The reports that move to the new event (the group without the event's first report).
+    moved: tuple[str, ...]
+    cross_probability: float
+    sizes: tuple[int, int]
+    #: Both events as they are after the split (for the store).
+    kept: EventState = field(repr=False, compare=False)
+    event: EventState = field(repr=False, compare=False)
+
+    def reason(self) -> dict[str, Any]:
+        return {"article": self.article_id, "cross_probability": round(self.cross_probability, 3),
+                "sizes": list(self.sizes), "moved": list(self.moved)}
+
+
+#: An event is checked for a split when it reaches one of these sizes (and when it closes):
+#: often enough to catch a chain early, rarely enough to cost little (the check scores every
+#: pair of its reports).
+SPLIT_CHECK_SIZES = frozenset({6, 8, 12, 16, 24, 30})
+
+
+@dataclass(slots=True, frozen=True)
 class Assignment:
     """Where an article went and why (and the events it showed to be one with its own)."""
 
@@ -92,6 +142,15 @@ class Assignment:
     probability: float
     evidence: PairEvidence | None
     merges: tuple[Merge, ...] = ()
+    splits: tuple[Split, ...] = ()
+
+    @property
+    def final_event_id(self) -> str:
+        """Where the article is once this assignment's splits are done."""
+        for split in self.splits:
+            if self.article_id in split.moved:
+                return split.new_event_id
+        return self.event_id
 
     def reason(self) -> dict[str, Any]:
         out: dict[str, Any] = {"created": self.created, "probability": round(self.probability, 3)}
@@ -117,12 +176,19 @@ class OnlineEventClusterer:
             the article is not scored: on ECB+ and MEANTIME no pair the model gave even 0.5
             had a cosine below 0.24, and half of all candidates fall below 0.3.
         linkage: "single" (best member) or "average" (mean over members).
+        merge_threshold: an article that matches two open events at least this well each
+            merges them (None: never).
+        split_below: an event whose reports fall into two groups of at least
+            ``split_min_group`` with a mean same-event probability across the groups below
+            this splits in two (None: never). Events larger than ``max_members`` are not
+            checked (their older reports are no longer in memory).
     """
 
     def __init__(self, threshold: float | None = None, window_days: int = 30, max_candidates: int = 10,
                  max_members: int = 30, scored_members: int = 8, min_cosine: float = 0.2,
                  linkage: Literal["single", "average"] = "single", model: dict[str, Any] | None = None,
-                 merge_threshold: float | None = 0.98) -> None:
+                 merge_threshold: float | None = 0.98, split_below: float | None = 0.3,
+                 split_min_group: int = 3) -> None:
         self.model = model or pair_model()
         self.threshold = threshold if threshold is not None else float(self.model["threshold"])
         self.window_days = window_days
@@ -131,6 +197,8 @@ class OnlineEventClusterer:
         self.scored_members = scored_members
         self.min_cosine = min_cosine
         self.merge_threshold = merge_threshold
+        self.split_below = split_below
+        self.split_min_group = split_min_group
         self.linkage = linkage
         self.events: dict[str, EventState] = {}
         self.next_seq = 1
@@ -161,7 +229,7 @@ class OnlineEventClusterer:
     # -- river-style API ---------------------------------------------------------------
     def predict_one(self, article: Article) -> Assignment:
         """Where the article would go, without changing any state."""
-        return self._assign(article.id, profile_of(article))
+        return self._assign(article.id, profile_of(article))[0]
 
     def learn_one(self, article: Article) -> Assignment:
         """Assign the article and update the event it joins (or opens).
@@ -169,10 +237,11 @@ class OnlineEventClusterer:
         The article's profile is the last of its event's ``members`` afterwards.
         """
         profile = profile_of(article)
-        assignment = self._assign(article.id, profile)
+        assignment, scored = self._assign(article.id, profile)
         article_date = profile.date
+        splits: list[Split] = []
         if assignment.created:
-            event = EventState(event_id=assignment.event_id, seq=self.next_seq, profile=copy.deepcopy(profile),
+            event = EventState(event_id=assignment.event_id, seq=self.next_seq, profile=profile.copy(),
                                title=article.title, article_ids=[article.id], members=[profile],
                                last_date=article_date)
             self.restore(event)
@@ -181,46 +250,53 @@ class OnlineEventClusterer:
             event = self.events[assignment.event_id]
             event.profile.absorb(profile)
             event.article_ids.append(article.id)
-            event.set_members([*event.members, profile][-self.max_members:])
+            event.add_member(profile, scored.get(event.event_id, {}), self.max_members)
             if article_date and (event.last_date is None or article_date > event.last_date):
                 event.last_date = article_date
             for merge in assignment.merges:
                 self._merge(self.events[merge.event_id], event)
+            if len(event.article_ids) in SPLIT_CHECK_SIZES and (split := self._split(event, article.id)):
+                self.restore(split.event)
+                splits.append(split)
             self._index.set(event.seq, event.profile.centroid)
         if article_date and (self.clock is None or article_date > self.clock):
             self.clock = article_date
-            self._close_quiet_events()
-        return assignment
+            splits.extend(self._close_quiet_events(article.id))
+        return dataclasses.replace(assignment, splits=tuple(splits)) if splits else assignment
 
     # -- internals ---------------------------------------------------------------------
-    def _assign(self, article_id: str, profile: Profile) -> Assignment:
+    def _assign(self, article_id: str, profile: Profile) -> tuple[Assignment, dict[str, dict[int, float]]]:
+        """The assignment, and per candidate event the probabilities scored against its members
+        (by position), kept for split checks."""
         candidates = []
         for event in self._candidates(profile):
-            members = self._closest_members(event, profile)
-            if members:
-                candidates.append((event, members))
+            positions = self._closest_members(event, profile)
+            if positions:
+                candidates.append((event, positions))
         # every scored pair in one vectorised pass; evidence (the explanation) only for the pairs shown
-        rows, gaps = feature_rows(profile, [m for _, members in candidates for m in members])
+        rows, gaps = feature_rows(profile, [event.members[i] for event, positions in candidates for i in positions])
         flat = row_probabilities(rows, gaps, self.model)
         scores: list[tuple[float, EventState, Profile]] = []
+        scored: dict[str, dict[int, float]] = {}
         start = 0
-        for event, members in candidates:
-            group = flat[start:start + len(members)]
-            start += len(members)
+        for event, positions in candidates:
+            group = flat[start:start + len(positions)]
+            start += len(positions)
+            scored[event.event_id] = dict(zip(positions, group.tolist(), strict=True))
             closest = int(np.argmax(group))  # the closest member explains best
             probability = float(group[closest]) if self.linkage == "single" else float(group.mean())
-            scores.append((probability, event, members[closest]))
+            scores.append((probability, event, event.members[positions[closest]]))
         if not scores:
-            return Assignment(article_id, self._format_id(self.next_seq), True, 1.0, None)
+            return Assignment(article_id, self._format_id(self.next_seq), True, 1.0, None), scored
         best, best_event, best_member = max(scores, key=lambda item: item[0])  # the first of equals
         evidence = compare(profile, best_member)
         if best < self.threshold:
-            return Assignment(article_id, self._format_id(self.next_seq), True, 1.0 - best, evidence)
+            return Assignment(article_id, self._format_id(self.next_seq), True, 1.0 - best, evidence), scored
         merges = ()
         if self.merge_threshold is not None and best >= self.merge_threshold:
             merges = tuple(Merge(event.event_id, best_event.event_id, article_id, p, best, compare(profile, member))
                            for p, event, member in scores if event is not best_event and p >= self.merge_threshold)
-        return Assignment(article_id, best_event.event_id, False, best, evidence, merges)
+        return Assignment(article_id, best_event.event_id, False, best, evidence, merges), scored
 
     def _merge(self, merged: EventState, into: EventState) -> None:
         """Fold ``merged`` into ``into``: its articles and evidence join, its ID is retired (never
@@ -239,35 +315,113 @@ class OnlineEventClusterer:
             return list(self.events.values())  # open events only: closed ones are released
         return [self._by_seq[seq] for seq in self._index.nearest(profile.centroid, self.max_candidates)]
 
-    def _closest_members(self, event: EventState, profile: Profile) -> list[Profile]:
-        """The members worth scoring: the ``scored_members`` nearest the article by embedding
-        (in member order), or none when even the nearest is below ``min_cosine``."""
-        members = event.members
+    def _closest_members(self, event: EventState, profile: Profile) -> list[int]:
+        """Positions of the members worth scoring: the ``scored_members`` nearest the article by
+        embedding (in member order), or none when even the nearest is below ``min_cosine``."""
+        count = len(event.members)
         vector = profile.centroid
-        if not members:
+        if not count:
             return []
         matrix, usable = event.member_matrix(vector.shape[0])
         if not vector.any() or not usable.any():  # no embeddings to go by: the latest members
-            return members[-self.scored_members:]
+            return list(range(max(0, count - self.scored_members), count))
         scores = np.where(usable, matrix @ vector, -1.0)
         if scores.max() < self.min_cosine:
             return []
-        if len(members) <= self.scored_members:
-            return members
-        top = np.argsort(-scores, kind="stable")[: self.scored_members]
-        return [members[i] for i in sorted(top)]
+        if count <= self.scored_members:
+            return list(range(count))
+        return sorted(int(i) for i in np.argsort(-scores, kind="stable")[: self.scored_members])
 
-    def _close_quiet_events(self) -> None:
+    def _close_quiet_events(self, article_id: str) -> list[Split]:
+        """Close the events quiet for the window, each checked for a split one last time."""
         if self.clock is None:
-            return
+            return []
         horizon = self.clock - timedelta(days=self.window_days)
+        splits = []
         for event_id, event in list(self.events.items()):
             if event.last_date is not None and event.last_date < horizon:
                 del self.events[event_id]  # closed events live on in the store only
                 del self._by_seq[event.seq]
                 self._index.remove(event.seq)
                 self.closed.append(event_id)
+                if split := self._split(event, article_id):
+                    self.closed.append(split.new_event_id)
+                    splits.append(split)
+        return splits
+
+    def _pair_probabilities(self, event: EventState) -> np.ndarray:
+        """Same-event probability of every pair of the event's members (symmetric, as the pair
+        features are), scoring only the pairs not scored when the members joined or at the last
+        check."""
+        members = event.members
+        pairs = event._pairs if event._pairs is not None and event._pairs.shape == (len(members),) * 2 \
+            else np.full((len(members), len(members)), np.nan)
+        for i in range(1, len(members)):
+            missing = [j for j in range(i) if np.isnan(pairs[i, j])]
+            if missing:
+                probabilities = row_probabilities(*feature_rows(members[i], [members[j] for j in missing]), self.model)
+                pairs[i, missing] = pairs[missing, i] = probabilities
+        event._pairs = pairs
+        return np.nan_to_num(pairs, nan=0.0)
+
+    def _split(self, event: EventState, article_id: str) -> Split | None:
+        """Split the event if its reports form two groups that are not one event (see
+        :class:`Split`); the group holding its first report keeps its ID."""
+        members, ids = event.members, event.article_ids
+        if self.split_below is None or len(ids) < 2 * self.split_min_group or len(ids) != len(members):
+            return None
+        kept, moved, cross = two_groups(self._pair_probabilities(event))
+        if min(len(kept), len(moved)) < self.split_min_group or cross >= self.split_below:
+            return None
+        new = EventState(event_id=self._format_id(self.next_seq), seq=self.next_seq,
+                         profile=_summed([members[i] for i in moved]), title="",
+                         article_ids=[ids[i] for i in moved], members=[members[i] for i in moved],
+                         story_id=event.story_id)
+        self.next_seq += 1
+        pairs = event._pairs
+        assert pairs is not None  # scored just now
+        new.set_members(new.members, pairs[np.ix_(moved, moved)])
+        event.profile = _summed([members[i] for i in kept])
+        event.article_ids = [ids[i] for i in kept]
+        event.set_members([members[i] for i in kept], pairs[np.ix_(kept, kept)])
+        for part in (event, new):
+            part.last_date = max(part.profile.dates) if part.profile.dates else None
+        return Split(event.event_id, new.event_id, article_id, tuple(new.article_ids), cross,
+                     (len(kept), len(moved)), kept=event, event=new)
 
     @staticmethod
     def _format_id(seq: int) -> str:
         return f"ev-{seq:06d}"
+
+
+def two_groups(similarity: np.ndarray) -> tuple[list[int], list[int], float]:
+    """Average-linkage agglomeration of items down to two groups: the group holding item 0,
+    the other, and the mean similarity of the pairs across them. Merges go into the lower
+    index, so ties break the same way every run."""
+    count = len(similarity)
+    if count < 2:
+        return list(range(count)), [], 1.0
+    linkage = similarity.astype(np.float64).copy()
+    np.fill_diagonal(linkage, -np.inf)
+    sizes = np.ones(count)
+    groups: list[list[int]] = [[i] for i in range(count)]
+    alive = np.ones(count, dtype=bool)
+    for _ in range(count - 2):
+        masked = np.where(alive[:, None] & alive[None, :], linkage, -np.inf)
+        i, j = sorted(np.unravel_index(int(np.argmax(masked)), masked.shape))
+        merged = (linkage[i] * sizes[i] + linkage[j] * sizes[j]) / (sizes[i] + sizes[j])
+        linkage[i], linkage[:, i] = merged, merged
+        linkage[i, i] = -np.inf
+        sizes[i] += sizes[j]
+        alive[j] = False
+        groups[i] += groups[j]
+    first, second = np.flatnonzero(alive)
+    return sorted(groups[first]), sorted(groups[second]), float(linkage[first, second])
+
+
+def _summed(profiles: list[Profile]) -> Profile:
+    """One profile of several (an event rebuilt from its reports)."""
+    total = profiles[0].copy()
+    for profile in profiles[1:]:
+        total.absorb(profile)
+    return total

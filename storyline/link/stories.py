@@ -17,7 +17,6 @@ closed stories, found by person) and reopens the story that wins.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -119,7 +118,7 @@ class StoryLinker:
         """Place a newly created event in a story (reopening a closed one it belongs to)."""
         link, story = self._best(event)
         if story is None:
-            story = StoryState(story_id=link.story_id, seq=self.next_seq, profile=copy.deepcopy(event.profile))
+            story = StoryState(story_id=link.story_id, seq=self.next_seq, profile=event.profile.copy())
             self.stories[story.story_id] = story
             self.next_seq += 1
         else:
@@ -163,6 +162,12 @@ class StoryLinker:
         if self.close_after_days is None or self.clock is None:
             return False
         return when is None or when < self.clock - timedelta(days=self.close_after_days - self.window_days)
+
+    def add_event(self, event: EventState) -> None:
+        """An event split off one of the story's events belongs to the story too."""
+        story = self.stories.get(event.story_id or "")
+        if story is not None and event.event_id not in story.event_ids:
+            story.event_ids.append(event.event_id)
 
     def update(self, story_id: str, article_profile: Profile) -> None:
         """An article joined one of the story's events: keep the story's profile current."""

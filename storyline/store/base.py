@@ -20,7 +20,7 @@ import numpy as np
 
 from storyline.article import Article, DatedValue, DateMention, Entity
 from storyline.errors import NotFoundError, StorylineError
-from storyline.link.events import Assignment, EventState, Merge, OnlineEventClusterer
+from storyline.link.events import Assignment, EventState, Merge, OnlineEventClusterer, Split
 from storyline.link.profile import Profile, profile_of
 from storyline.link.stories import StoryLink, StoryLinker, StoryState
 
@@ -175,8 +175,23 @@ class Store:
                           " VALUES ('merge', ?, ?, ?, ?)", (merge.event_id, merge.into_event_id, merge.article_id,
                                                          json.dumps(merge.reason())))
 
+    def _record_split(self, split: Split, *, open_: bool) -> None:
+        """Give the reports that split off a new event (a new ID; the old one keeps its other
+        reports) and keep a lineage record of why."""
+        title = self.conn.execute("SELECT title FROM articles WHERE id=?", (split.moved[0],)).fetchone()["title"]
+        split.event.title = title or ""
+        self.conn.execute("INSERT INTO events (event_id, seq, title, date, story_id, story_reason_json, closed,"
+                          " profile_json) VALUES (?,?,?,?,?,?,?,?)",
+                          (split.new_event_id, split.event.seq, split.event.title, _iso(split.event.profile.date),
+                           split.event.story_id, json.dumps({"split_from": split.event_id}), 0 if open_ else 1, "{}"))
+        condition, params = self._in("article_id", list(split.moved))
+        self.conn.execute(f"UPDATE event_articles SET event_id=? WHERE {condition}", [split.new_event_id, *params])
+        self.conn.execute("INSERT INTO event_lineage (kind, event_id, into_event_id, article_id, reason_json)"
+                          " VALUES ('split', ?, ?, ?, ?)", (split.event_id, split.new_event_id, split.article_id,
+                                                         json.dumps(split.reason())))
+
     def lineage(self) -> list[dict[str, Any]]:
-        """Every merge, oldest first: which event joined which, on which article's evidence."""
+        """Every merge and split, oldest first: which events became one or two, on what evidence."""
         rows = self.conn.execute("SELECT kind, event_id, into_event_id, article_id, reason_json FROM event_lineage"
                                  f" ORDER BY {self.ROW_ORDER}").fetchall()
         return [{"kind": r["kind"], "event_id": r["event_id"], "into_event_id": r["into_event_id"],
@@ -262,7 +277,13 @@ class Store:
                                   (article.id, assignment.event_id, json.dumps(assignment.reason())))
                 for merge in assignment.merges:
                     self._record_merge(merge)
-            touched = list({id(e): e for _, _, e, _ in items}.values())
+                for split in assignment.splits:
+                    self._record_split(split, open_=split.new_event_id in clusterer.events)
+            touched_by_id: dict[int, EventState] = {}
+            for _, assignment, event, _ in items:
+                for part in (event, *(e for split in assignment.splits for e in (split.kept, split.event))):
+                    touched_by_id.setdefault(id(part), part)
+            touched = list(touched_by_id.values())
             for event in touched:
                 self.conn.execute("UPDATE events SET date=?, story_id=? WHERE event_id=?",
                                   (_iso(event.profile.date), event.story_id, event.event_id))

@@ -177,3 +177,79 @@ def test_evaluation_scores_where_merges_took_the_articles(fixture_articles) -> N
     assert report["predicted_events"] == 1 and report["total"]["bcubed"]["f1"] == 1.0
     assert report["gold_events_kept_whole"] == 1.0  # the merge put the three versions back together
     assert report["language_id_accuracy"] is None  # plain-text fixtures give no language to check
+
+
+def test_two_groups_cuts_where_the_pairs_across_are_weakest() -> None:
+    import numpy as np
+
+    from storyline.link.events import two_groups
+
+    # items 0, 1, 4 agree strongly, 2, 3, 5 too; 4 and 5 are the bridge (0.5 between them)
+    similarity = np.full((6, 6), 0.05)
+    for group in ([0, 1, 4], [2, 3, 5]):
+        similarity[np.ix_(group, group)] = 0.9
+    similarity[4, 5] = similarity[5, 4] = 0.5
+    first, second, cross = two_groups(similarity)
+    assert (first, second) == ([0, 1, 4], [2, 3, 5])
+    assert abs(cross - (8 * 0.05 + 0.5) / 9) < 1e-9
+    assert two_groups(np.ones((1, 1))) == ([0], [], 1.0)
+
+
+def _vector_articles(directions: list[tuple[str, float]]) -> list[Article]:
+    """Articles that differ only in their embedding: an angle in a plane (degrees)."""
+    import math
+
+    import numpy as np
+
+    articles = []
+    for name, degrees in directions:
+        vector = np.zeros(512, dtype=np.float32)
+        vector[0], vector[1] = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+        articles.append(Article(id=name, source="test", raw_text=name, text="", title="", embedding=vector,
+                                title_embedding=vector))
+    return articles
+
+
+def test_events_an_event_chained_through_a_bridge_splits_and_keeps_its_id() -> None:
+    """Three reports near one direction, a report halfway (it matches both sides a little),
+    then five near the other side: single linkage chains them into one event; at eight
+    reports the check finds two groups that hardly match and splits off the later one."""
+    model = {"features": ["cosine"], "bias": -10.0, "weights": {"cosine": 14.0}, "threshold": 0.4}
+    clusterer = OnlineEventClusterer(model=model, merge_threshold=None, min_cosine=-1.0)
+    articles = _vector_articles([("a1", 0), ("a2", 2), ("a3", 4), ("bridge", 45),
+                                 ("b1", 88), ("b2", 90), ("b3", 92), ("b4", 89)])
+    assignments = [clusterer.learn_one(article) for article in articles]
+    assert {a.event_id for a in assignments} == {"ev-000001"}  # chained: one event
+    (split,) = assignments[-1].splits
+    assert (split.event_id, split.new_event_id, split.article_id) == ("ev-000001", "ev-000002", "b4")
+    assert set(split.moved) >= {"b1", "b2", "b3", "b4"} and not {"a1", "a2", "a3"} & set(split.moved)
+    assert split.cross_probability < 0.3 and sum(split.sizes) == 8
+    assert assignments[-1].final_event_id == "ev-000002"
+    assert set(clusterer.events["ev-000002"].article_ids) == set(split.moved)
+    late_a, late_b = _vector_articles([("a4", 1), ("b5", 91)])
+    assert clusterer.learn_one(late_a).event_id == "ev-000001"  # the first group keeps the ID
+    assert clusterer.learn_one(late_b).event_id == "ev-000002"
+
+
+def test_events_no_split_when_disabled_or_groups_are_small() -> None:
+    model = {"features": ["cosine"], "bias": -10.0, "weights": {"cosine": 14.0}, "threshold": 0.4}
+    directions = [("a1", 0), ("a2", 2), ("a3", 4), ("bridge", 45), ("b1", 88), ("b2", 90), ("b3", 92), ("b4", 89)]
+    disabled = OnlineEventClusterer(model=model, merge_threshold=None, min_cosine=-1.0, split_below=None)
+    assert all(not disabled.learn_one(a).splits for a in _vector_articles(directions))
+    strict = OnlineEventClusterer(model=model, merge_threshold=None, min_cosine=-1.0, split_min_group=5)
+    assert all(not strict.learn_one(a).splits for a in _vector_articles(directions))
+
+
+def test_evaluation_scores_where_splits_took_the_articles() -> None:
+    from storyline.evaluate import evaluate_clustering
+
+    model = {"features": ["cosine"], "bias": -10.0, "weights": {"cosine": 14.0}, "threshold": 0.4}
+    articles = _vector_articles([("a1", 0), ("a2", 2), ("a3", 4), ("b0", 45),
+                                 ("b1", 88), ("b2", 90), ("b3", 92), ("b4", 89)])
+    for article in articles:
+        article.extras["gold"] = article.id[0]
+    split = evaluate_clustering(articles, OnlineEventClusterer(model=model, merge_threshold=None, min_cosine=-1.0))
+    chained = evaluate_clustering(articles, OnlineEventClusterer(model=model, merge_threshold=None, min_cosine=-1.0,
+                                                                 split_below=None))
+    assert chained["predicted_events"] == 1 and split["predicted_events"] == 2
+    assert split["total"]["bcubed"]["f1"] > chained["total"]["bcubed"]["f1"]

@@ -165,3 +165,30 @@ def test_a_closed_story_is_found_by_its_people_and_reopened(tmp_path: Path) -> N
         assert story_of("undated") == summit
         assert [s.story_id for s in store.closed_stories({"Olaf Scholz"})] == [phone_call]  # summit: open again
         assert store.conn.execute("SELECT closed FROM stories WHERE story_id=?", (summit,)).fetchone()[0] == 0
+
+
+def test_a_split_is_stored_with_its_lineage_and_the_reports_move(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from storyline.cli import main
+    from storyline.pipeline import IngestReport
+    from tests.link.test_events import _vector_articles
+
+    model = {"features": ["cosine"], "bias": -10.0, "weights": {"cosine": 14.0}, "threshold": 0.4}
+    pipeline = Pipeline(clusterer=OnlineEventClusterer(model=model, merge_threshold=None, min_cosine=-1.0))
+    articles = _vector_articles([("a1", 0), ("a2", 2), ("a3", 4), ("bridge", 45),
+                                 ("b1", 88), ("b2", 90), ("b3", 92), ("b4", 89)])
+    with SQLiteStore(tmp_path / "s.db") as store:
+        pipeline._link_and_store(articles, store, IngestReport())
+        (split,) = store.lineage()
+        assert (split["kind"], split["event_id"], split["into_event_id"]) == ("split", "ev-000001", "ev-000002")
+        moved = set(split["why"]["moved"])
+        assert {"b1", "b2", "b3", "b4"} <= moved and split["why"]["cross_probability"] < 0.3
+        events = {e["event_id"]: {a["id"] for a in e["articles"]} for e in store.events()}
+        assert events["ev-000002"] == moved and events["ev-000001"] == {a.id for a in articles} - moved
+        assert all(check["ok"] for check in store.check())
+        clusterer, linker = OnlineEventClusterer(model=model), StoryLinker()
+        store.load_linkers(clusterer, linker)  # a later run resumes both, numbering after them
+        assert set(clusterer.events) == {"ev-000001", "ev-000002"} and clusterer.next_seq == 3
+    shown = CliRunner().invoke(main, ["events", "--lineage", "--db", str(tmp_path / "s.db")])
+    assert shown.exit_code == 0 and "split" in shown.output and "groups of" in shown.output
