@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from storyline.link.profile import (
+    PairView,
     Profile,
     TermOverlaps,
     jaccard_of_weights,
@@ -100,36 +101,35 @@ def feature_rows(a: Profile, others: list[Profile]) -> tuple[np.ndarray, list[in
     if not others:
         return rows, []
     column = _COLUMN
-    rows[:, column["cosine"]] = _cosines(a.centroid, [o.centroid for o in others])
-    rows[:, column["title_cosine"]] = _cosines(a.title_centroid, [o.title_centroid for o in others])
-    overlap = TermOverlaps.of(a.stats, [o.stats for o in others])
-    language = a.language
-    same_language = np.array([o.language == language for o in others])
+    va, views = a.view, [o.view for o in others]
+    rows[:, column["cosine"]] = _cosines(va.centroid, [v.centroid for v in views])
+    rows[:, column["title_cosine"]] = _cosines(va.title_centroid, [v.title_centroid for v in views])
+    overlap = TermOverlaps.of(va.stats, [v.stats for v in views])
+    same_language = np.array([v.language == va.language for v in views])
     rows[:, column["lexical"]] = np.where(same_language, overlap.lexical, 0.0)
     rows[:, column["rare_terms"]] = overlap.rare
     rows[:, column["cross_language"]] = ~same_language
-    _rare_word_columns(rows, a, others, overlap)
-    bags, places, people = a.bag_weights(), a.bag_weights("LOC"), a.bag_weights("PER")
-    lead, principal, numbers = set(a.lead_entities), a.principal_people(), set(a.numbers)
-    date_a, weekday_a = a.date, a.weekday
-    title_a = a.stats.title_rarities
+    _rare_word_columns(rows, va, views, overlap)
+    date_a, weekday_a, title_a = va.date, va.weekday, va.stats.title_rarities
+    entities, lead, places, people, missing, numbers, same_day, days_apart, weekday_conflict, title_rare = (
+        column[name] for name in ("entities", "lead_entities", "places", "people", "people_missing", "numbers",
+                                  "same_day", "days_apart", "weekday_conflict", "title_rare_shared"))
     gaps: list[int | None] = []
-    for row, b in zip(rows, others, strict=True):
-        date_b = b.date
-        gap = abs((date_a - date_b).days) if date_a and date_b else None
+    for row, b in zip(rows, views, strict=True):
+        gap = abs((date_a - b.date).days) if date_a and b.date else None
         gaps.append(gap)
-        row[column["entities"]] = jaccard_of_weights(bags, b.bag_weights())
-        row[column["lead_entities"]] = _jaccard(lead, set(b.lead_entities))
-        row[column["places"]] = jaccard_of_weights(places, b.bag_weights("LOC"))
-        row[column["people"]] = jaccard_of_weights(people, b.bag_weights("PER"))
-        row[column["people_missing"]] = max(_missing(principal, b.entities), _missing(b.principal_people(), a.entities))
-        row[column["numbers"]] = _jaccard(numbers, set(b.numbers)) if numbers and b.numbers else 0.0
+        row[entities] = jaccard_of_weights(va.bags, b.bags)
+        row[lead] = _jaccard(va.lead, b.lead)
+        row[places] = jaccard_of_weights(va.places, b.places)
+        row[people] = jaccard_of_weights(va.people, b.people)
+        row[missing] = max(_missing(va.principal, b.entities), _missing(b.principal, va.entities))
+        row[numbers] = _jaccard(va.numbers, b.numbers) if va.numbers and b.numbers else 0.0
         if gap is not None:
-            row[column["same_day"]] = 1.0 if gap <= 1 else 0.0
-            row[column["days_apart"]] = math.log1p(max(0, gap - 1))
+            row[same_day] = 1.0 if gap <= 1 else 0.0
+            row[days_apart] = math.log1p(max(0, gap - 1))
         elif weekday_a is not None and b.weekday is not None and weekday_a != b.weekday:
-            row[column["weekday_conflict"]] = 1.0
-        row[column["title_rare_shared"]] = math.log1p(sum(shared_rarities(title_a, b.stats.title_rarities)))
+            row[weekday_conflict] = 1.0
+        row[title_rare] = math.log1p(sum(shared_rarities(title_a, b.stats.title_rarities)))
     return rows, gaps
 
 
@@ -267,7 +267,7 @@ def pair_model() -> dict[str, Any]:
     return json.loads(resources.files("storyline.data").joinpath("pair_model.json").read_text("utf-8"))
 
 
-def _rare_word_columns(rows: np.ndarray, a: Profile, others: list[Profile], overlap: TermOverlaps) -> None:
+def _rare_word_columns(rows: np.ndarray, a: PairView, others: list[PairView], overlap: TermOverlaps) -> None:
     """What the rare words each pair shares say (:attr:`TermOverlaps.rarities`, rarest first per
     pair): names, places and numbers match across languages as words, and "another earthquake"
     shares only the common ones."""
@@ -287,10 +287,10 @@ def _rare_word_columns(rows: np.ndarray, a: Profile, others: list[Profile], over
     rows[:, column["rare_shared_mass"]] = np.divide(total, mass, out=np.zeros(count), where=mass != 0)
 
 
-def _missing(principal: set[str], other: Counter[str]) -> float:
+def _missing(principal: frozenset[str], other: Counter[str]) -> float:
     """Share of one side's principal people that the other side never mentions."""
     return sum(1 for name in principal if name not in other) / len(principal) if principal else 0.0
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
