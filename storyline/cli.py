@@ -494,8 +494,11 @@ def bench(sizes: tuple[int, ...], words: int, no_ner: bool, engine: str, schedul
             _echo_json(results)
             return
         for result in results:
+            ms = result["ms_per_article"]
             click.echo(f"{result['articles']} articles linked and stored: {result['articles_per_second']} "
-                       f"articles/s, {result['events']} events, peak RSS {result['peak_rss_mb']} MB")
+                       f"articles/s ({result['linking_articles_per_second']}/s linking alone; ms per article: "
+                       f"linking {ms['linking']}, storing {ms['storing']}), {result['events']} events, "
+                       f"peak RSS {result['peak_rss_mb']} MB")
             _echo_table(["up to", "articles/s", "open events", "open stories", "peak RSS MB"],
                         [[p["up_to"], p["articles_per_second"], p["open_events"], p["open_stories"],
                           p["peak_rss_mb"]] for p in result["curve"]])

@@ -32,6 +32,8 @@ def test_bench_linking_replays_the_pool_later_and_reports_a_curve() -> None:
     assert sum(point["articles"] for point in result["curve"]) == 30
     assert result["curve"][-1]["up_to"] == 30
     assert result["events"] >= 3  # each replay, 100 weeks later, opens events of its own
+    assert result["ms_per_article"]["linking"] > 0 and result["ms_per_article"]["storing"] > 0
+    assert result["linking_articles_per_second"] > result["articles_per_second"]
     outcome = CliRunner().invoke(main, ["bench", "--linking", "--n", "12", "--words", "80", "--no-ner",
                                         "--no-progress"])
     assert outcome.exit_code == 0, outcome.output
