@@ -2,6 +2,7 @@
 get every article exactly once and the same events as an uninterrupted run.
 
 Slow (about four minutes: five ingest runs of generated articles); ``-m 'not slow'`` leaves it out.
+The kill points are random; the second test checks every batch boundary of a shorter run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from storyline.article import Article
+from storyline.link.events import OnlineEventClusterer
+from storyline.link.stories import StoryLinker
+from storyline.pipeline import IngestReport, Pipeline
+from storyline.store.sqlite import SQLiteStore
 from storyline.synthetic import write_jsonl
 
 pytestmark = pytest.mark.slow
@@ -79,3 +85,37 @@ def test_kill_9_then_rerun_stores_each_article_once_with_the_same_events(tmp_pat
     differing = {a: (expected[a], got.get(a)) for a in expected if got.get(a) != expected[a]}
     assert not differing, f"{len(differing)} articles in other events after the crashes, e.g. " + json.dumps(
         dict(list(differing.items())[:5]))
+
+
+def _state(clusterer: OnlineEventClusterer, linker: StoryLinker) -> dict[str, object]:
+    """What decides the next assignments: open events with their members in order, and stories."""
+    events = {e.event_id: (e.seq, e.article_ids, e.last_date, e.story_id, e.profile.to_json(),
+                           [m.to_json() for m in e.members]) for e in clusterer.events.values()}
+    stories = {s.story_id: (s.seq, s.label, s.first_date, s.last_date, s.profile.to_json())
+               for s in linker.stories.values()}
+    return {"events": events, "stories": stories, "next": (clusterer.next_seq, linker.next_seq),
+            "clocks": (clusterer.clock, linker.clock)}
+
+
+def test_after_every_batch_a_resumed_run_starts_from_the_state_the_running_one_holds(tmp_path: Path) -> None:
+    """Deterministic where the kill test is random: a kill lands between two batches, so the
+    state restored from the file after any batch must equal the state in memory (merges and
+    splits included), or the resumed run decides differently from then on."""
+    pipeline = Pipeline()
+    store_batch = pipeline._link_and_store
+    compared: list[int] = []
+    store = SQLiteStore(tmp_path / "resumable.db")
+
+    def store_and_compare(batch: list[Article], store: SQLiteStore, report: IngestReport) -> None:
+        store_batch(batch, store, report)
+        resumed = (OnlineEventClusterer(), StoryLinker())
+        store.load_linkers(*resumed)
+        assert _state(*resumed) == _state(pipeline.clusterer, pipeline.linker), f"after batch {len(compared) + 1}"
+        compared.append(len(batch))
+
+    pipeline._link_and_store = store_and_compare  # type: ignore[method-assign]
+    with store:
+        pipeline.ingest([str(write_jsonl(tmp_path / "news.jsonl", 600))], store, progress=False)
+        lineage = store.lineage()
+    assert sum(compared) == 600
+    assert any(change["kind"] == "merge" for change in lineage), "no merge happened: the test lost its point"

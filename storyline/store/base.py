@@ -167,8 +167,14 @@ class Store:
     def _record_merge(self, merge: Merge) -> None:
         """Move the merged event's articles to the event it joined; keep its row (its ID still
         answers, pointing on) and a lineage record of why."""
-        self.conn.execute("UPDATE event_articles SET event_id=? WHERE event_id=?",
-                          (merge.into_event_id, merge.event_id))
+        # Re-inserted, not updated: the clusterer lists the merged event's reports after those of
+        # the event it joined (the merging article included), and a later run restores members in
+        # row order, so the rows must end in the same order for a resumed run to decide alike.
+        moved = self.conn.execute(f"SELECT article_id, reason_json FROM event_articles WHERE event_id=?"
+                                  f" ORDER BY {self.ROW_ORDER}", (merge.event_id,)).fetchall()
+        self.conn.execute("DELETE FROM event_articles WHERE event_id=?", (merge.event_id,))
+        self.conn.executemany("INSERT INTO event_articles (article_id, event_id, reason_json) VALUES (?,?,?)",
+                              [(r["article_id"], merge.into_event_id, r["reason_json"]) for r in moved])
         self.conn.execute("UPDATE events SET merged_into=?, closed=1, profile_json='{}' WHERE event_id=?",
                           (merge.into_event_id, merge.event_id))
         self.conn.execute("INSERT INTO event_lineage (kind, event_id, into_event_id, article_id, reason_json)"

@@ -128,6 +128,13 @@ def test_a_merge_moves_articles_keeps_the_old_id_and_is_listed_in_lineage(tmp_pa
         listed = store.events()
         (retired,) = store.events([merge["event_id"]])
         assert all(check["ok"] for check in store.check())
+        resumed = OnlineEventClusterer()  # what a run after a crash would start from
+        store.load_linkers(resumed, StoryLinker())
+    (merged,) = pipeline.clusterer.events.values()
+    (restored,) = resumed.events.values()
+    # the same order of reports (and so of members) as the run that merged: a resumed run decides alike
+    assert restored.article_ids == merged.article_ids
+    assert [m.to_json() for m in restored.members] == [m.to_json() for m in merged.members]
     assert merge["article_id"] == "de_summit" and merge["why"]["probability"] >= 0.5
     assert [e["event_id"] for e in listed] == [merge["into_event_id"]]
     assert sorted(a["id"] for a in listed[0]["articles"]) == ["de_summit", "en_summit", "fr_summit"]
