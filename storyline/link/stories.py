@@ -76,12 +76,13 @@ class StoryLinker:
             principal people link at any score.
         close_after_days: close stories untouched for this many days of the stream's clock
             (None: keep every story open).
-        archive: finds closed stories by principal person (``Store.closed_stories``), for
-            an event that may belong to one (see the module docstring).
+        archive: finds closed stories by principal person near a date (None: undated)
+            within a window of days (``Store.closed_stories``), for an event that may belong
+            to one (see the module docstring).
     """
 
     def __init__(self, window_days: int = 120, min_score: float = 0.55, close_after_days: int | None = 180,
-                 archive: Callable[[set[str]], list[StoryState]] | None = None) -> None:
+                 archive: Callable[[set[str], date | None, int], list[StoryState]] | None = None) -> None:
         self.window_days = window_days
         self.min_score = min_score
         self.close_after_days = close_after_days
@@ -137,7 +138,7 @@ class StoryLinker:
         candidates = {sid: self.stories[sid] for name in people for sid in self._by_person.get(name, ())}
         if people and self._may_be_closed(when):
             recent = [s for s in self.closed if people & s.profile.salient("PER")]
-            for story in [*recent, *(self.archive(people) if self.archive else [])]:
+            for story in [*recent, *(self.archive(people, when, self.window_days) if self.archive else [])]:
                 candidates.setdefault(story.story_id, story)  # the one in memory is the latest
         best: tuple[StoryLink, StoryState] | None = None
         for story in sorted(candidates.values(), key=lambda s: s.seq):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -224,16 +224,26 @@ class Store:
         self.conn.executemany("INSERT INTO story_people (name, story_id) VALUES (?, ?)",
                               [(name, story_id) for name in sorted(profile.salient("PER"))])
 
-    def closed_stories(self, people: set[str]) -> list[StoryState]:
+    def closed_stories(self, people: set[str], near: date | None = None, window_days: int = 0,
+                       limit: int = 50) -> list[StoryState]:
         """Closed stories whose principal people include one of ``people`` (the story linker's
-        archive: an undated report can belong to a story closed long ago)."""
+        archive: an undated report can belong to a story closed long ago), oldest first.
+
+        Dated (``near``): only stories within ``window_days`` of it, the ones the linker could
+        join. Undated: the ``limit`` most recently active, so a name in thousands of old stories
+        ("Putin") costs the same as a rare one.
+        """
         if not people:
             return []
         condition, params = self._in("name", sorted(people))
-        rows = self.conn.execute("SELECT * FROM stories WHERE closed=1 AND story_id IN"
-                                 f" (SELECT story_id FROM story_people WHERE {condition}) ORDER BY seq",
-                                 params).fetchall()
-        return [self._story_state(row, touched=_date(row["last_date"])) for row in rows]
+        sql = (f"SELECT * FROM stories WHERE closed=1 AND story_id IN (SELECT story_id FROM story_people"
+               f" WHERE {condition})")
+        if near is not None:
+            sql += " AND (first_date IS NULL OR (first_date <= ? AND last_date >= ?))"
+            params = [*params, _iso(near + timedelta(days=window_days)), _iso(near - timedelta(days=window_days))]
+        rows = self.conn.execute(f"{sql} ORDER BY coalesce(last_date, '') DESC, seq DESC LIMIT ?",
+                                 [*params, limit]).fetchall()
+        return [self._story_state(row, touched=_date(row["last_date"])) for row in sorted(rows, key=lambda r: r["seq"])]
 
     def _story_state(self, row: Any, touched: date | None) -> StoryState:
         events = [r["event_id"] for r in self.conn.execute(

@@ -2,6 +2,7 @@
 
 import copy
 from collections import Counter
+from datetime import date
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def test_an_undated_event_reopens_the_closed_story_it_belongs_to(fixture_article
     undated report about the same people, and the story it joins is open again."""
     archived: dict[str, StoryState] = {}
 
-    def archive(people: set[str]) -> list[StoryState]:
+    def archive(people: set[str], near: date | None, window_days: int) -> list[StoryState]:
         return [s for s in archived.values() if people & s.profile.salient("PER")]
 
     clusterer = OnlineEventClusterer(window_days=3650)

@@ -120,3 +120,21 @@ def test_cli_and_web_api_on_postgres(postgres_url: str, tmp_path: Path) -> None:
         assert [e["event_id"] for e in listed] == [e["event_id"] for e in events]
         found = client.get("/api/search", params={"q": "Scholz"}).json()
         assert found["results"] and found["results"][0]["id"].endswith("summit")
+
+
+def test_postgres_finds_closed_stories_as_sqlite_does(postgres_url: str, tmp_path: Path) -> None:
+    """The archive query (dates as text, newest first, a limit) answers alike on both backends."""
+    later = tmp_path / "floods.txt"  # moves the clock on: the summit's and the phone call's stories close
+    later.write_text("Floods hit Valencia\n\nHeavy rain flooded Valencia on Monday, December 4, 2023, and the "
+                     "regional government closed schools along the coast.\n")
+    paths = [str(ARTICLES / "en_summit.txt"), str(ARTICLES / "en_phone_call.txt"), str(later)]
+    answers = []
+    for store in (SQLiteStore(tmp_path / "s.db"), open_store(postgres_url)):
+        with store:
+            Pipeline(linker=StoryLinker(window_days=30, close_after_days=30)).ingest(paths, store, progress=False)
+            every = store.closed_stories({"Olaf Scholz"})
+            answers.append(([s.story_id for s in every],
+                            [s.story_id for s in store.closed_stories({"Olaf Scholz"}, limit=1)],
+                            [s.story_id for s in store.closed_stories({"Olaf Scholz"}, every[0].first_date, 1)]))
+    assert answers[0] == answers[1]
+    assert len(answers[0][0]) == 2 and answers[0][1] == answers[0][0][1:] and answers[0][2] == answers[0][0][:1]

@@ -1,3 +1,4 @@
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,12 @@ def test_a_closed_story_is_found_by_its_people_and_reopened(tmp_path: Path) -> N
         summit, phone_call = story_of("en_summit"), story_of("en_phone_call")
         assert [s.story_id for s in store.closed_stories({"Olaf Scholz"})] == [summit, phone_call]
         assert store.closed_stories({"Nobody Known"}) == []
+        # undated: the most recently active first when a name is in many; dated: only stories in reach
+        assert [s.story_id for s in store.closed_stories({"Olaf Scholz"}, limit=1)] == [phone_call]
+        summit_story = store.closed_stories({"Olaf Scholz"})[0]
+        assert summit_story.first_date is not None
+        assert [s.story_id for s in store.closed_stories({"Olaf Scholz"}, summit_story.first_date, 1)] == [summit]
+        assert store.closed_stories({"Olaf Scholz"}, date(1990, 1, 1), 30) == []
         pipeline().ingest([str(undated)], store, progress=False)
         assert story_of("undated") == summit
         assert [s.story_id for s in store.closed_stories({"Olaf Scholz"})] == [phone_call]  # summit: open again
