@@ -274,8 +274,9 @@ class OnlineEventClusterer:
             if positions:
                 candidates.append((event, positions))
         # every scored pair in one vectorised pass; evidence (the explanation) only for the pairs shown
-        rows, gaps = feature_rows(profile, [event.members[i] for event, positions in candidates for i in positions])
-        flat = row_probabilities(rows, gaps, self.model)
+        scored_members = [event.members[i] for event, positions in candidates for i in positions]
+        rows, _, vetoed = feature_rows(profile, scored_members)
+        flat = row_probabilities(rows, vetoed, self.model)
         scores: list[tuple[float, EventState, Profile]] = []
         scored: dict[str, dict[int, float]] = {}
         start = 0
@@ -359,7 +360,8 @@ class OnlineEventClusterer:
         for i in range(1, len(members)):
             missing = [j for j in range(i) if np.isnan(pairs[i, j])]
             if missing:
-                probabilities = row_probabilities(*feature_rows(members[i], [members[j] for j in missing]), self.model)
+                rows, _, vetoed = feature_rows(members[i], [members[j] for j in missing])
+                probabilities = row_probabilities(rows, vetoed, self.model)
                 pairs[i, missing] = pairs[missing, i] = probabilities
         event._pairs = pairs
         return np.nan_to_num(pairs, nan=0.0)

@@ -25,6 +25,10 @@ from storyline.article import Article
 
 _TERM = re.compile(r"[^\W\d_]{4,}|\d+(?:[.,]\d+)?")
 MAX_TERMS = 200
+#: An event date this sure (stated with its year, an anniversary, or a given publication date) is
+#: firm, as is one the text states outright; one read from a weekday or "yesterday" against a
+#: publication date estimated from the text is not, and can be weeks or years off.
+FIRM_DATE = 0.7
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+(?:[.,]\d+)?)(?![\w])")
 
 
@@ -40,6 +44,8 @@ class Profile:
     lead_entities: Counter[str] = field(default_factory=Counter)
     numbers: Counter[str] = field(default_factory=Counter)
     dates: list[date] = field(default_factory=list)
+    #: The ``dates`` that are firm (:data:`FIRM_DATE`): only these veto a pair far apart in time.
+    firm_dates: list[date] = field(default_factory=list)
     weekdays: Counter[int] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
     #: Content-word counts (top ``MAX_TERMS``): lexical overlap within one language.
@@ -66,7 +72,8 @@ class Profile:
             centroid=self.centroid, title_centroid=self.title_centroid, stats=self.stats, language=self.language,
             bags=self.bag_weights(), places=self.bag_weights("LOC"), people=self.bag_weights("PER"),
             lead=frozenset(self.lead_entities), principal=frozenset(self.principal_people()),
-            entities=self.entities, numbers=frozenset(self.numbers), date=self.date, weekday=self.weekday))
+            entities=self.entities, numbers=frozenset(self.numbers), date=self.date, firm_date=self.firm_date,
+            weekday=self.weekday))
 
     @property
     def stats(self) -> TermStats:
@@ -88,12 +95,18 @@ class Profile:
     @property
     def date(self) -> date | None:
         """The most common event date among members (the median breaks ties)."""
-        return self._cached("date", self._date)
+        return self._cached("date", lambda: self._date(self.dates))
 
-    def _date(self) -> date | None:
-        if not self.dates:
+    @property
+    def firm_date(self) -> date | None:
+        """:attr:`date` among the firm dates only."""
+        return self._cached("firm_date", lambda: self._date(self.firm_dates))
+
+    @staticmethod
+    def _date(dates: list[date]) -> date | None:
+        if not dates:
             return None
-        counts = Counter(self.dates)
+        counts = Counter(dates)
         top = max(counts.values())
         candidates = sorted(d for d, c in counts.items() if c == top)
         return candidates[len(candidates) // 2]
@@ -136,8 +149,9 @@ class Profile:
         return Profile(vector_sum=self.vector_sum.copy(), title_sum=self.title_sum.copy(), size=self.size,
                        entities=Counter(self.entities), types=dict(self.types),
                        lead_entities=Counter(self.lead_entities), numbers=Counter(self.numbers),
-                       dates=list(self.dates), weekdays=Counter(self.weekdays), languages=Counter(self.languages),
-                       terms=Counter(self.terms), title_terms=Counter(self.title_terms), _derived=dict(self._derived))
+                       dates=list(self.dates), firm_dates=list(self.firm_dates), weekdays=Counter(self.weekdays),
+                       languages=Counter(self.languages), terms=Counter(self.terms),
+                       title_terms=Counter(self.title_terms), _derived=dict(self._derived))
 
     def absorb(self, other: Profile) -> None:
         """Add another profile's evidence (an article joining an event)."""
@@ -150,6 +164,7 @@ class Profile:
         self.lead_entities.update(other.lead_entities)
         self.numbers.update(other.numbers)
         self.dates.extend(other.dates)
+        self.firm_dates.extend(other.firm_dates)
         self.weekdays.update(other.weekdays)
         self.languages.update(other.languages)
         self.terms = _top_sum(self.terms, other.terms)
@@ -165,6 +180,7 @@ class Profile:
             "lead_entities": dict(self.lead_entities),
             "numbers": dict(self.numbers),
             "dates": [d.isoformat() for d in self.dates],
+            "firm_dates": [d.isoformat() for d in self.firm_dates],
             "weekdays": {str(k): v for k, v in self.weekdays.items()},
             "languages": dict(self.languages),
             "terms": dict(self.terms),
@@ -182,6 +198,7 @@ class Profile:
             lead_entities=Counter(data["lead_entities"]),
             numbers=Counter(data.get("numbers", {})),
             dates=[date.fromisoformat(d) for d in data["dates"]],
+            firm_dates=[date.fromisoformat(d) for d in data.get("firm_dates", [])],  # earlier versions: none
             weekdays=Counter({int(k): v for k, v in data["weekdays"].items()}),
             languages=Counter(data.get("languages", {})),
             terms=Counter(data.get("terms", {})),
@@ -217,6 +234,7 @@ class PairView:
     entities: Counter[str]
     numbers: frozenset[str]
     date: date | None
+    firm_date: date | None
     weekday: int | None
 
 
@@ -225,6 +243,7 @@ def profile_of(article: Article) -> Profile:
     vector = article.embedding if article.embedding is not None else np.zeros(1, dtype=np.float32)
     title_vector = article.title_embedding if article.title_embedding is not None else vector
     weekday = article.extras.get("event_weekday")
+    dated = article.event_date.value is not None and article.event_date.precision == "day"
     return Profile(
         vector_sum=np.asarray(vector, dtype=np.float32),
         title_sum=np.asarray(title_vector, dtype=np.float32),
@@ -232,12 +251,21 @@ def profile_of(article: Article) -> Profile:
         types={e.canonical: e.type for e in article.entities},
         lead_entities=Counter(article.extras.get("lead_entities", [])),
         numbers=Counter(lead_numbers(f"{article.title}\n{article.lead}")),
-        dates=[article.event_date.value] if article.event_date.value and article.event_date.precision == "day" else [],
+        dates=[article.event_date.value] if dated else [],
+        firm_dates=[article.event_date.value] if dated and _firm(article) else [],
         weekdays=Counter([weekday]) if isinstance(weekday, int) else Counter(),
         languages=Counter([article.language or "und"]),
         terms=content_terms(f"{article.title}\n{article.text}"),
         title_terms=content_terms(article.title),
     )
+
+
+def _firm(article: Article) -> bool:
+    """Is the article's event date firm: sure enough itself, or a weekday that falls on a date the
+    text states ("on Tuesday, June 20, 2023")?"""
+    when = article.event_date
+    return when.confidence >= FIRM_DATE or any(
+        mention.kind == "explicit" and mention.value == when.value for mention in article.dates)
 
 
 def _top_sum(a: Counter[str], b: Counter[str]) -> Counter[str]:

@@ -1,3 +1,5 @@
+from datetime import date
+
 from storyline.article import Article
 from storyline.link.profile import lead_numbers, profile_of, weighted_jaccard
 from storyline.link.similarity import PairEvidence, compare, date_conflict, same_event_probability
@@ -102,7 +104,7 @@ def test_feature_rows_of_many_pairs_equal_each_pair_compared_alone(fixture_artic
 
     profiles = [profile_of(article) for article in fixture_articles.values()]
     article, others = profiles[0], profiles[1:]
-    rows, gaps = feature_rows(article, others)
+    rows, gaps, _ = feature_rows(article, others)
     for row, gap, other in zip(rows, gaps, others, strict=True):
         alone = compare(article, other)
         assert np.allclose(row, [alone.features[name] for name in FEATURES], atol=1e-6)
@@ -115,9 +117,51 @@ def test_feature_rows_handle_profiles_without_words_or_embeddings(fixture_articl
 
     empty = profile_of(Article(id="empty", source="test", raw_text="", text="", title=""))
     full = profile_of(fixture_articles["en_summit"])
-    rows, gaps = feature_rows(empty, [full, empty])
+    rows, gaps, _ = feature_rows(empty, [full, empty])
     assert rows.shape == (2, len(FEATURES)) and gaps == [None, None]
     assert rows[:, FEATURES.index("cosine")].tolist() == [0.0, 0.0]
     assert rows[:, FEATURES.index("rarest_shared")].tolist() == [0.0, 0.0]
-    rows, _ = feature_rows(full, [empty])
+    rows, _, _ = feature_rows(full, [empty])
     assert rows[0, FEATURES.index("lexical")] == 0.0
+
+
+def _dated(article: Article, value: date, confidence: float, basis: str) -> Article:
+    import copy
+
+    from storyline.article import DatedValue
+
+    dated = copy.deepcopy(article)
+    dated.event_date = DatedValue(value=value, precision="day", confidence=confidence, basis=basis)
+    dated.dates = [m for m in dated.dates if m.value == value]  # no stated date but this one, if it was stated
+    return dated
+
+
+def test_only_firm_dates_veto_within_a_year_and_any_dates_beyond(fixture_articles: dict[str, Article]) -> None:
+    """A weekday read against a publication date guessed from the text can be months off, so it
+    does not veto a pair 40 days apart; a date the text states does; any two dates a year apart do."""
+    from datetime import timedelta
+
+    from storyline.link.similarity import date_vetoes
+
+    summit = fixture_articles["en_summit"]
+    first = summit.event_date.value
+    assert first is not None and profile_of(summit).firm_dates == [first]  # "Friday, March 3, 2023": stated
+    weeks_later = first + timedelta(days=40)
+    guessed = profile_of(_dated(fixture_articles["fr_summit"], weeks_later, 0.6, "weekday date in lead"))
+    stated = profile_of(_dated(fixture_articles["fr_summit"], weeks_later, 0.8, "explicit date in lead"))
+    assert guessed.firm_dates == [] and stated.firm_dates == [weeks_later]
+    assert not compare(profile_of(summit), guessed).date_veto
+    assert compare(profile_of(summit), stated).date_veto and date_conflict(compare(profile_of(summit), stated))
+    assert date_vetoes(gap=400, firm_gap=None) and not date_vetoes(gap=40, firm_gap=None)
+    assert date_vetoes(gap=None, firm_gap=31) and not date_vetoes(gap=None, firm_gap=30)
+
+
+def test_profiles_keep_firm_dates_through_json_and_absorb(fixture_articles: dict[str, Article]) -> None:
+    from storyline.link.profile import Profile
+
+    event = profile_of(fixture_articles["en_summit"]).copy()
+    event.absorb(profile_of(fixture_articles["de_summit"]))
+    assert Profile.from_json(event.to_json()).firm_dates == event.firm_dates and event.firm_date is not None
+    saved = event.to_json()
+    del saved["firm_dates"]  # as a store written by an earlier version holds it
+    assert Profile.from_json(saved).firm_dates == []
