@@ -45,10 +45,10 @@ FEATURES = ("cosine", "title_cosine", "lexical", "rare_terms", "cross_language",
             "rarest_shared", "rare_shared_top3", "rare_shared_35", "rare_shared_45", "rare_shared_55",
             "title_rare_shared", "rare_shared_mass")
 #: Two reports whose firm event dates (see ``link.profile.FIRM_DATE``) are further apart than this
-#: are not one event, whatever else they share: the same leaders meet many times, and an event happens on a date.
-#: Not a week: dates read from the text are often off by days or weeks (a follow-up dated by its own
-#: "Monday", a misread month), and on ECB+ train every same-topic pair 8-30 days apart (48) is one
-#: event; within a month the content decides.
+#: are not one event, whatever else they share: the same leaders meet many times, and an event
+#: happens on a date. Not a week: dates read from the text are often off by days or weeks (a
+#: follow-up dated by its own "Monday", a misread month), and on ECB+ train every same-topic pair
+#: 8-30 days apart (48) is one event; within a month the content decides.
 MAX_DAYS_APART = 30
 #: Dates that are not firm veto only this far apart. A weekday read against a publication date
 #: estimated from the text can be years off: on ECB+ train the 30-day veto on all dates struck 310
