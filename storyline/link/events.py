@@ -36,7 +36,7 @@ import numpy as np
 from storyline.article import Article
 from storyline.link.index import CentroidIndex
 from storyline.link.profile import Profile, profile_of
-from storyline.link.similarity import PairEvidence, compare, feature_rows, pair_model, row_probabilities
+from storyline.link.similarity import PairEvidence, evidence_of, feature_rows, pair_model, row_probabilities
 
 
 @dataclass(slots=True, kw_only=True)
@@ -275,9 +275,9 @@ class OnlineEventClusterer:
                 candidates.append((event, positions))
         # every scored pair in one vectorised pass; evidence (the explanation) only for the pairs shown
         scored_members = [event.members[i] for event, positions in candidates for i in positions]
-        rows, _, vetoed = feature_rows(profile, scored_members)
+        rows, gaps, vetoed = feature_rows(profile, scored_members)
         flat = row_probabilities(rows, vetoed, self.model)
-        scores: list[tuple[float, EventState, Profile]] = []
+        scores: list[tuple[float, EventState, int]] = []  # with the row of the member that explains it
         scored: dict[str, dict[int, float]] = {}
         start = 0
         for event, positions in candidates:
@@ -286,18 +286,21 @@ class OnlineEventClusterer:
             scored[event.event_id] = dict(zip(positions, group.tolist(), strict=True))
             closest = int(np.argmax(group))  # the closest member explains best
             probability = float(group[closest]) if self.linkage == "single" else float(group.mean())
-            scores.append((probability, event, event.members[positions[closest]]))
+            scores.append((probability, event, start - len(positions) + closest))
         if not scores:
             return Assignment(article_id, self._format_id(self.next_seq), True, 1.0, None), scored
-        best, best_event, best_member = max(scores, key=lambda item: item[0])  # the first of equals
-        evidence = compare(profile, best_member)
+        best, best_event, best_row = max(scores, key=lambda item: item[0])  # the first of equals
+
+        def evidence(row: int) -> PairEvidence:
+            return evidence_of(profile, scored_members[row], rows[row], gaps[row], bool(vetoed[row]))
+
         if best < self.threshold:
-            return Assignment(article_id, self._format_id(self.next_seq), True, 1.0 - best, evidence), scored
+            return Assignment(article_id, self._format_id(self.next_seq), True, 1.0 - best, evidence(best_row)), scored
         merges = ()
         if self.merge_threshold is not None and best >= self.merge_threshold:
-            merges = tuple(Merge(event.event_id, best_event.event_id, article_id, p, best, compare(profile, member))
-                           for p, event, member in scores if event is not best_event and p >= self.merge_threshold)
-        return Assignment(article_id, best_event.event_id, False, best, evidence, merges), scored
+            merges = tuple(Merge(event.event_id, best_event.event_id, article_id, p, best, evidence(row))
+                           for p, event, row in scores if event is not best_event and p >= self.merge_threshold)
+        return Assignment(article_id, best_event.event_id, False, best, evidence(best_row), merges), scored
 
     def _merge(self, merged: EventState, into: EventState) -> None:
         """Fold ``merged`` into ``into``: its articles and evidence join, its ID is retired (never

@@ -83,16 +83,21 @@ class PairEvidence:
 def compare(a: Profile, b: Profile) -> PairEvidence:
     """Features of a pair of profiles (articles or events), and the reasons to show."""
     rows, gaps, vetoed = feature_rows(a, [b])
-    gap = gaps[0]
+    return evidence_of(a, b, rows[0], gaps[0], bool(vetoed[0]))
+
+
+def evidence_of(a: Profile, b: Profile, row: np.ndarray, gap: int | None, vetoed: bool) -> PairEvidence:
+    """The evidence of a pair from its row of :func:`feature_rows` (the clusterer scores many
+    pairs at once and explains only the one it shows)."""
     shared = sorted(set(a.entities) & set(b.entities), key=lambda n: (-(a.entities[n] + b.entities[n]), n))
     return PairEvidence(
-        features=dict(zip(FEATURES, (float(v) for v in rows[0]), strict=True)),
+        features=dict(zip(FEATURES, (float(v) for v in row), strict=True)),
         shared_entities=shared[:12],
         shared_places=[n for n in shared if a.types.get(n) == "LOC"][:6],
         date_a=a.date.isoformat() if a.date else None,
         date_b=b.date.isoformat() if b.date else None,
         days_apart=gap,
-        date_veto=bool(vetoed[0]),
+        date_veto=vetoed,
     )
 
 
