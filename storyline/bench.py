@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from storyline.article import Article
 from storyline.pipeline import IngestReport, Pipeline, default_stages, split_for_workers
+from storyline.stages.entities import NER_MAX_CHARS
 from storyline.stages.ingest import parse_jsonl
 from storyline.store.sqlite import SQLiteStore
 from storyline.synthetic import generate
@@ -29,13 +30,13 @@ if TYPE_CHECKING:
     from storyline.engines import DaskEngine
 
 
-def run(n: int, *, words: int = 800, use_ner: bool = True, batch: int = 1000,
+def run(n: int, *, words: int = 800, use_ner: bool = True, ner_chars: int = NER_MAX_CHARS, batch: int = 1000,
         progress: Callable[[int], None] | None = None, engine: DaskEngine | None = None) -> dict[str, Any]:
     """Ingest ``n`` generated articles; seconds and articles/s per stage and overall."""
     if engine is not None:
-        return _run_on(engine, n, words=words, use_ner=use_ner, batch=batch, progress=progress)
+        return _run_on(engine, n, words=words, use_ner=use_ner, ner_chars=ner_chars, batch=batch, progress=progress)
     lines = [json.dumps(r) for r in generate(n, words=words)]
-    pipeline = Pipeline(stages=default_stages(use_ner=use_ner))
+    pipeline = Pipeline(stages=default_stages(use_ner=use_ner, ner_chars=ner_chars))
     warm = next(iter(parse_jsonl(lines[0], "warm-up")))
     if isinstance(warm, Article):
         pipeline.embedder.embed_many([pipeline.enrich(warm)])  # load the models outside the clock
@@ -43,7 +44,7 @@ def run(n: int, *, words: int = 800, use_ner: bool = True, batch: int = 1000,
     report = IngestReport()
     with tempfile.TemporaryDirectory() as folder:
         store = SQLiteStore(Path(folder) / "bench.db")
-        pipeline = Pipeline(stages=default_stages(use_ner=use_ner), embedder=pipeline.embedder)
+        pipeline = Pipeline(stages=default_stages(use_ner=use_ner, ner_chars=ner_chars), embedder=pipeline.embedder)
         store.load_linkers(pipeline.clusterer, pipeline.linker)
         started = time.perf_counter()
         for first in range(0, n, batch):
@@ -74,17 +75,17 @@ def run(n: int, *, words: int = 800, use_ner: bool = True, batch: int = 1000,
     stages = {name: {"seconds": round(s, 2), "ms_per_article": round(1000 * s / n, 2),
                      "articles_per_second": round(n / s, 1) if s else None}
               for name, s in sorted(seconds.items(), key=lambda kv: -kv[1])}
-    return {"articles": n, "words_per_article": words, "ner": use_ner, "seconds": round(total, 1),
-            "articles_per_second": round(n / total, 1), "events": report.events_created,
+    return {"articles": n, "words_per_article": words, "ner": use_ner, "ner_chars": ner_chars,
+            "seconds": round(total, 1), "articles_per_second": round(n / total, 1), "events": report.events_created,
             "peak_rss_mb": round(peak_mb), "bound_by": next(iter(stages)), "stages": stages}
 
 
-def _run_on(engine: DaskEngine, n: int, *, words: int, use_ner: bool, batch: int,
+def _run_on(engine: DaskEngine, n: int, *, words: int, use_ner: bool, ner_chars: int, batch: int,
             progress: Callable[[int], None] | None) -> dict[str, Any]:
     """The same run through ``ingest --engine dask``: per-article stages on the workers, the rest
     here. Stage times are not separable across processes, so only the overall rate is given."""
     lines = [json.dumps(r) for r in generate(n, words=words)]
-    pipeline = Pipeline(stages=default_stages(use_ner=use_ner), order_window=batch)
+    pipeline = Pipeline(stages=default_stages(use_ner=use_ner, ner_chars=ner_chars), order_window=batch)
     warm = [a for a in parse_jsonl("\n".join(lines[:4]), "warm-up") if isinstance(a, Article)]
     list(engine.enrich(warm * engine.in_flight, split_for_workers(pipeline.stages)[0]))  # models load
     pipeline.embedder.embed_many([pipeline.enrich(warm[0])])  # outside the clock
@@ -102,7 +103,8 @@ def _run_on(engine: DaskEngine, n: int, *, words: int, use_ner: bool, batch: int
         total = time.perf_counter() - started
         store.close()
     workers_mb = engine.client.run(_peak_rss_mb)
-    return {"articles": n, "words_per_article": words, "ner": use_ner, "engine": engine.description,
+    return {"articles": n, "words_per_article": words, "ner": use_ner, "ner_chars": ner_chars,
+            "engine": engine.description,
             "seconds": round(total, 1), "articles_per_second": round(n / total, 1), "events": report.events_created,
             "peak_rss_mb": round(_peak_rss_mb()), "worker_peak_rss_mb": sorted(round(v) for v in workers_mb.values()),
             "bound_by": None, "stages": {}}

@@ -21,7 +21,7 @@ from storyline.link.stories import StoryLink, StoryLinker
 from storyline.stages.clean import clean
 from storyline.stages.dates import DateResolver
 from storyline.stages.embed import ArticleEmbedder
-from storyline.stages.entities import EntityRecognizer
+from storyline.stages.entities import NER_MAX_CHARS, EntityRecognizer
 from storyline.stages.ingest import DEFAULT_MAX_BYTES, IngestFailure, iter_paths, read_source
 from storyline.stages.language import identify_language
 from storyline.store.base import Store
@@ -60,8 +60,9 @@ clean_stage = stage(needs=("raw_text",), sets=("title", "text", "lead"))(clean)
 language_stage = stage(needs=("text",), sets=("language",))(identify_language)
 
 
-def default_stages(*, use_ner: bool = True) -> list[Stage]:
-    return [clean_stage, language_stage, EntityRecognizer(use_ner=use_ner), DateResolver()]
+def default_stages(*, use_ner: bool = True, ner_chars: int = NER_MAX_CHARS) -> list[Stage]:
+    """The enrichment stages; ``ner_chars`` bounds what the NER model reads of each article."""
+    return [clean_stage, language_stage, EntityRecognizer(use_ner=use_ner, ner_chars=ner_chars), DateResolver()]
 
 
 def check_stages(stages: Iterable[Stage], available: Iterable[str] = INGESTED) -> None:

@@ -230,16 +230,19 @@ class EntityRegistry:
             if len(name) >= 3:
                 self.names.setdefault(fold(name), (entity.canonical, entity.type))
 
-    def find(self, text: str) -> list[tuple[int, int, str]]:
-        """Known names among the capitalised spans of ``text``: (start, end, surface)."""
+    def find(self, text: str, also: frozenset[str] | set[str] = frozenset(), offset: int = 0
+             ) -> list[tuple[int, int, str]]:
+        """Known names (and the folded names in ``also``) among the capitalised spans of ``text``:
+        (start, end, surface), with ``offset`` added to the positions."""
         found = []
         for words in capitalised_spans(text):
             start = 0
             while start < len(words):  # longest known sub-span first, left to right
                 for end in range(len(words), start, -1):
                     surface = text[words[start].start():words[end - 1].end()].rstrip(".,;:")
-                    if fold(surface) in self.names:
-                        found.append((words[start].start(), words[start].start() + len(surface), surface))
+                    if fold(surface) in self.names or fold(surface) in also:
+                        at = offset + words[start].start()
+                        found.append((at, at + len(surface), surface))
                         start = end - 1
                         break
                 start += 1
@@ -253,12 +256,14 @@ NER_MAX_CHARS = 200_000
 _NOT_RUN = object()
 
 
-def model_spans(text: str, language: str | None) -> list[tuple[int, int, str, str]] | None:
-    """The NER model's entity spans (start, end, text, label), or None without a model."""
+def model_spans(text: str, language: str | None, limit: int = NER_MAX_CHARS
+                ) -> list[tuple[int, int, str, str]] | None:
+    """The NER model's entity spans (start, end, text, label) in the first ``limit`` characters,
+    or None without a model."""
     nlp = load_ner(language) if language else None
     if nlp is None:
         return None
-    return _spans(nlp(text[:NER_MAX_CHARS]))
+    return _spans(nlp(text[:min(limit, NER_MAX_CHARS)]))
 
 
 def _spans(doc: Any) -> list[tuple[int, int, str, str]]:
@@ -272,11 +277,13 @@ class NamedEntitySpans:
     needs = ("text", "language")
     sets = (NER_SPANS,)
 
-    def __init__(self, use_ner: bool = True) -> None:
+    def __init__(self, use_ner: bool = True, ner_chars: int = NER_MAX_CHARS) -> None:
         self.use_ner = use_ner
+        self.ner_chars = min(ner_chars, NER_MAX_CHARS)
 
     def __call__(self, article: Article) -> Article:
-        article.extras[NER_SPANS] = model_spans(article.full_text, article.language if self.use_ner else None)
+        article.extras[NER_SPANS] = model_spans(article.full_text, article.language if self.use_ner else None,
+                                                self.ner_chars)
         return article
 
     def many(self, articles: list[Article]) -> list[Article]:
@@ -290,7 +297,7 @@ class NamedEntitySpans:
             else:
                 by_language.setdefault(article.language or "", []).append(article)
         for language, group in by_language.items():
-            docs = load_ner(language).pipe((a.full_text[:NER_MAX_CHARS] for a in group), batch_size=16)
+            docs = load_ner(language).pipe((a.full_text[:self.ner_chars] for a in group), batch_size=16)
             for article, doc in zip(group, docs, strict=True):
                 article.extras[NER_SPANS] = _spans(doc)
         return articles
@@ -303,11 +310,12 @@ class EntityRecognizer:
     sets = ("entities",)
 
     def __init__(self, aliases: AliasTable | None = None, registry: PersonRegistry | None = None,
-                 use_ner: bool = True) -> None:
+                 use_ner: bool = True, ner_chars: int = NER_MAX_CHARS) -> None:
         self.aliases = aliases or AliasTable.default()
         self.registry = registry or PersonRegistry()
         self.known = EntityRegistry()
         self.use_ner = use_ner
+        self.ner_chars = min(ner_chars, NER_MAX_CHARS)
         for canonical, kind in set(self.aliases.index.values()):
             if kind == "PER":
                 self.registry.add(canonical)
@@ -315,7 +323,7 @@ class EntityRecognizer:
     def __call__(self, article: Article) -> Article:
         spans = article.extras.pop(NER_SPANS, _NOT_RUN)
         if spans is _NOT_RUN:
-            spans = model_spans(article.full_text, article.language if self.use_ner else None)
+            spans = model_spans(article.full_text, article.language if self.use_ner else None, self.ner_chars)
         mentions = self._mentions(article.full_text, spans)
         article.entities, canonical_at = self._resolve(mentions)
         self._learn_names(article)
@@ -339,7 +347,7 @@ class EntityRecognizer:
     def worker_part(self) -> NamedEntitySpans:
         """What of this stage can run on another process: the NER model's spans, which depend
         on the article alone (the names learnt from earlier articles must follow input order)."""
-        return NamedEntitySpans(use_ner=self.use_ner)
+        return NamedEntitySpans(use_ner=self.use_ner, ner_chars=self.ner_chars)
 
     def _mentions(self, text: str, spans: list[tuple[int, int, str, str]] | None
                   ) -> list[tuple[int, str, EntityType | None]]:
@@ -360,6 +368,17 @@ class EntityRecognizer:
             for s, e, surface in self.known.find(text):
                 if not any(s < te and ts < e for ts, te in taken):
                     found.append((s, e, surface, self.known.names[fold(surface)][1]))
+        elif len(text) > self.ner_chars:
+            # The model read the opening only: past it, the names it found there and names learnt
+            # from earlier articles are looked up (where the model would mostly find them again).
+            own = {fold(tidy_span(surface)): kind for _, _, surface, kind in found if kind is not None}
+            own.update({name.split()[-1]: "PER" for name, kind in list(own.items())  # "Hoekstra" alone
+                        if kind == "PER" and len(name.split()) >= 2 and len(name.split()[-1]) >= 3})
+            for s, e, surface in self.known.find(text[self.ner_chars:], set(own), offset=self.ner_chars):
+                if not any(s < te and ts < e for ts, te in taken):
+                    kind = own.get(fold(surface)) or self.known.names[fold(surface)][1]
+                    found.append((s, e, surface, kind))
+                    taken.append((s, e))
         found.sort()
         return [(s, tidy_span(t), k) for s, _, t, k in found if tidy_span(t)]
 

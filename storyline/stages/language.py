@@ -18,7 +18,9 @@ def _detector() -> Any:
 
 def detect_language(text: str) -> tuple[str | None, float]:
     """ISO 639-1 code and confidence of the text's language (None when undecidable)."""
-    sample = text[:3000]
+    # 1,500 characters decide a document's language as surely as 3,000 (ECB+, MEANTIME in four languages
+    # and the seeds: all right either way) in less than half the time: lingua's cost grows with the text.
+    sample = text[:1500]
     if not sample.strip():
         return None, 0.0
     values = _detector().compute_language_confidence_values(sample)

@@ -118,3 +118,48 @@ def test_alias_finder_matches_what_the_alias_regex_matches() -> None:
         expected = [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)]
         assert list(table.find(text)) == expected
     assert list(table.find(texts[2]))  # a comparison of real matches, not of two empty lists
+
+
+def _counts(article: Article) -> dict[str, int]:
+    return {e.canonical: e.count for e in article.entities}
+
+
+def test_with_a_bounded_ner_scope_names_found_early_are_still_counted_later() -> None:
+    import pytest
+
+    from storyline.stages.entities import load_ner
+
+    if load_ner("en") is None:
+        pytest.skip("no spaCy model for en")
+    filler = "The talks went on for hours and nothing was agreed about the budget or the timetable. " * 6
+    opening = "Finance minister Wopke Hoekstra met union leaders in Rotterdam on Monday. "
+    text = opening + filler + "Hoekstra said later that Wopke Hoekstra would return. Karl Wendelmoser also spoke."
+    assert len(opening) < 300 < text.index("Hoekstra said")
+    full = _counts(EntityRecognizer()(_article(text, "en")))
+    bounded_recognizer = EntityRecognizer(ner_chars=300)
+    bounded = _counts(bounded_recognizer(_article(text, "en")))
+    # A name the model found in the opening is found again past the bound, the surname alone too.
+    assert bounded["Wopke Hoekstra"] == 3
+    assert full["Wopke Hoekstra"] >= 2  # (the model reading everything typed the bare "Hoekstra" ORG)
+    # A name first met past the bound, unknown before, is the price of the bound.
+    assert "Karl Wendelmoser" in full and "Karl Wendelmoser" not in bounded
+    # Once learnt from one article, it is found past the bound in the next.
+    bounded_recognizer(_article("Karl Wendelmoser opened the session. " + filler, "en"))
+    later = _counts(bounded_recognizer(_article(opening + filler + "Karl Wendelmoser also spoke.", "en")))
+    assert later.get("Karl Wendelmoser") == 1
+
+
+def test_the_worker_part_reads_only_what_the_bound_allows() -> None:
+    import pytest
+
+    from storyline.stages.entities import NER_SPANS, load_ner
+
+    if load_ner("en") is None:
+        pytest.skip("no spaCy model for en")
+    text = "Angela Merkel spoke in Berlin. " + "Nothing happened then. " * 20 + "Emmanuel Macron replied from Paris."
+    recognizer = EntityRecognizer(ner_chars=200)
+    spans = recognizer.worker_part()(_article(text, "en")).extras[NER_SPANS]
+    assert spans and all(end <= 200 for _, end, _, _ in spans)
+    split = recognizer(recognizer.worker_part()(_article(text, "en")))
+    whole = EntityRecognizer(ner_chars=200)(_article(text, "en"))
+    assert [(e.canonical, e.count) for e in split.entities] == [(e.canonical, e.count) for e in whole.entities]
