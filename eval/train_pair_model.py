@@ -33,7 +33,7 @@ from sklearn.model_selection import GroupKFold
 from storyline.evaluate import enrich_all, evaluate_clustering, load_gold
 from storyline.link.events import OnlineEventClusterer
 from storyline.link.profile import profile_of
-from storyline.link.similarity import FEATURES, compare
+from storyline.link.similarity import FEATURES, VETO_FACTOR, compare
 from storyline.metrics import roc_auc
 from storyline.pipeline import Pipeline
 
@@ -73,7 +73,7 @@ def pairs(articles, seed: int = 0, max_topic_negatives: int | None = None):
             candidates = positives + rng.sample(negatives, min(len(negatives), max_topic_negatives))
         for i, j in candidates:
             same = articles[i].extras["gold"] == articles[j].extras["gold"]
-            rows.append(compare(profiles[i], profiles[j]).features)
+            rows.append(compare(profiles[i], profiles[j]))
             labels.append(int(same))
             groups.append(topic)
             kinds.append("same" if same else "topic")
@@ -82,12 +82,13 @@ def pairs(articles, seed: int = 0, max_topic_negatives: int | None = None):
         i, j = rng.sample(range(len(articles)), 2)
         if articles[i].extras["topic"] == articles[j].extras["topic"]:
             continue
-        rows.append(compare(profiles[i], profiles[j]).features)
+        rows.append(compare(profiles[i], profiles[j]))
         labels.append(0)
         groups.append(str(articles[i].extras["topic"]))
         kinds.append("other")
-    x = np.array([[r[f] for f in FEATURES] for r in rows])
-    return x, np.array(labels), np.array(groups), np.array(kinds)
+    x = np.array([[r.features[f] for f in FEATURES] for r in rows])
+    vetoed = np.array([r.date_veto for r in rows], dtype=bool)
+    return x, np.array(labels), np.array(groups), np.array(kinds), vetoed
 
 
 def regime_weights(n_ecb: int, n_meantime: int, meantime_share: float = 1.0) -> np.ndarray:
@@ -184,8 +185,8 @@ def main() -> int:
     # Dates are hidden for the pairs, so the content features carry the decision.
     apple_undated = enriched(data / "meantime" / "apple.jsonl", "doc_group", keep_dates=False)
     apple = enriched(data / "meantime" / "apple.jsonl", "doc_group")
-    x1, y1, g1, k1 = pairs(train)
-    x2, y2, g2, k2 = pairs(apple_undated)
+    x1, y1, g1, k1, v1 = pairs(train)
+    x2, y2, g2, k2, _ = pairs(apple_undated)
     x, y = np.vstack([x1, x2]), np.concatenate([y1, y2])
     groups, kinds = np.concatenate([g1, np.char.add("meantime-", g2.astype(str))]), np.concatenate([k1, k2])
     print(f"train pairs: {len(y)} ({y.sum()} same event)", file=sys.stderr)
@@ -202,7 +203,7 @@ def main() -> int:
     print(f"cross-validated ROC-AUC, same event vs same topic: ECB+ {cv_auc:.3f}, MEANTIME {cv_auc_meantime:.3f}",
           file=sys.stderr)
     # The same on ECB+ train + dev together (reported only; the shipped model never sees dev).
-    xd, yd, gd, kd = pairs(dev)
+    xd, yd, gd, kd, vd = pairs(dev)
     x_all, y_all = np.vstack([x1, xd, x2]), np.concatenate([y1, yd, y2])
     groups_all = np.concatenate([g1, np.char.add("dev-", gd.astype(str)), np.char.add("meantime-", g2.astype(str))])
     n_ecb = len(y1) + len(yd)
@@ -210,7 +211,12 @@ def main() -> int:
     scores_all = cross_validated(x_all, y_all, groups_all, weights_all)
     hard_all = np.concatenate([k1, kd]) != "other"
     cv_auc_train_dev = roc_auc(scores_all[:n_ecb][hard_all].tolist(), y_all[:n_ecb][hard_all].tolist())
-    print(f"cross-validated ROC-AUC on ECB+ train+dev: {cv_auc_train_dev:.3f}", file=sys.stderr)
+    # The same with the date veto, as `same_event` is given and as the held-out topics measure it:
+    # the veto strikes the follow-up reports ECB+ counts in one event weeks later.
+    with_veto = np.where(np.concatenate([v1, vd]), scores_all[:n_ecb] * VETO_FACTOR, scores_all[:n_ecb])
+    cv_auc_train_dev_veto = roc_auc(with_veto[hard_all].tolist(), y_all[:n_ecb][hard_all].tolist())
+    print(f"cross-validated ROC-AUC on ECB+ train+dev: {cv_auc_train_dev:.3f} ({cv_auc_train_dev_veto:.3f} with the"
+          " date veto)", file=sys.stderr)
 
     model = new_model().fit(x, y, sample_weight=weights)
     spec = {
@@ -222,6 +228,7 @@ def main() -> int:
         "cv_roc_auc_same_vs_topic": round(cv_auc, 4),
         "cv_roc_auc_meantime_undated": round(cv_auc_meantime, 4),
         "cv_roc_auc_same_vs_topic_train_dev": round(cv_auc_train_dev, 4),
+        "cv_roc_auc_same_vs_topic_train_dev_with_veto": round(cv_auc_train_dev_veto, 4),
     }
     best = (0.0, 0.5, 0.0, 0.0, 0.0)
     for threshold in (0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
