@@ -104,7 +104,7 @@ _HISTORIC: list[tuple[tuple[str, ...], date]] = [
 _CENTENARY = re.compile(r"\b(centenary|centennial|centenaire|hundertjahrfeier|centenario|honderdjarig)\b", re.I)
 _ANNIVERSARY = re.compile(
     r"\b(?P<n>\d{1,3}|hundredth|fiftieth|twentieth|tenth)(?:st|nd|rd|th|e|ème|\.)?\s+"
-    r"(?:anniversary|anniversaire|jahrestag|aniversario|anniversario|verjaardag)\s+(?:of|de|du|des|del|della|"
+    r"(?:anniversary|anniversaire|jahrestag|aniversario|anniversario|verjaardag)\s+(?P<of>of|de|du|des|del|della|"
     r"van)?\s*(?:the\s+|la\s+|le\s+|l['’])?(?P<what>[^.;,]{3,80})"
     r"|\b(?P<n2>\d{1,3}|hundred) years (?:since|after) (?:the\s+)?(?P<what2>[^.;,]{3,80})",
     re.IGNORECASE,
@@ -153,7 +153,9 @@ def find_expressions(text: str, language: str | None, *, in_caption: bool = Fals
     for m in _ANNIVERSARY.finditer(text):
         n_raw = m.group("n") or m.group("n2")
         what = (m.group("what") or m.group("what2") or "").lower()
-        anchor = _anchor(what)
+        # "the 50th anniversary of its founding in 1953" counts from 1953; in "the 50th anniversary
+        # celebration in 2003" the year is the anniversary's own, so only a named event anchors it.
+        anchor = _anchor(what, year_allowed=bool(m.group("of") or m.group("what2")))
         n = int(n_raw) if n_raw.isdigit() else _NUMBER_WORDS.get(n_raw.lower(), 0)
         if anchor and n:
             add(m, _Found(m.group(0), m.start(), "anniversary", _shift_years(anchor, n), "day"))
@@ -296,7 +298,12 @@ class DateResolver:
 
 
 def estimate_publication(found: list[_Found], captions: list[_Found]) -> DatedValue:
-    """The latest explicit date or anniversary in the text; else the latest caption date."""
+    """The latest explicit date or anniversary in the text; else the latest caption date. Never a
+    date after today: an article cannot be published later than it is read (a schedule or a
+    misread anniversary can name one)."""
+    latest = date.today() + timedelta(days=1)
+    found = [f for f in found if f.value is None or f.value <= latest]
+    captions = [f for f in captions if f.value is None or f.value <= latest]
     anchors = [f for f in found if f.kind in {"explicit", "anniversary"} and f.value and f.precision == "day"]
     if anchors:
         best = max(anchors, key=lambda f: f.value or date.min)
@@ -335,8 +342,8 @@ def pick_event_date(mentions: list[DateMention], head_end: int, published: Dated
     return DatedValue(basis="no datable expression")
 
 
-def _anchor(phrase: str) -> date | None:
-    year = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", phrase)
+def _anchor(phrase: str, *, year_allowed: bool = True) -> date | None:
+    year = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", phrase) if year_allowed else None
     if year:
         return date(int(year.group(1)), 1, 1)
     phrase = phrase.lower()

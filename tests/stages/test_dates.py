@@ -86,3 +86,22 @@ def test_resolve_needs_a_reference_for_relative_expressions() -> None:
     assert resolve(item, None) is None
     resolved = resolve(item, date(2020, 1, 2))
     assert resolved is not None and resolved.value == date(2020, 1, 1)
+
+
+def test_an_anniversary_counts_from_what_it_is_of_not_from_its_own_year() -> None:
+    founded = _resolve("Fans marked the 50th anniversary of the club founded in 1953.", "en")
+    assert [d.value for d in founded.dates if d.kind == "anniversary"] == [date(2003, 1, 1)]
+    # Seen in ECB+: read as 2003 + 50, this made an obituary's "yesterday" December 31, 2052.
+    celebration = _resolve("She attended the 50th anniversary celebration in 2003. She died yesterday.", "en")
+    assert not [d for d in celebration.dates if d.kind == "anniversary"]
+    assert celebration.published.value is None or celebration.published.value.year <= 2003
+
+
+def test_a_publication_date_is_never_estimated_after_today() -> None:
+    from datetime import timedelta
+
+    later = date.today() + timedelta(days=400)
+    text = f"The summit is planned for {later:%B} {later.day}, {later.year}. On Monday, ministers met."
+    article = _resolve(text, "en")
+    assert any(d.value == later for d in article.dates)  # the schedule is still a date mention
+    assert article.published.value is None or article.published.value <= date.today() + timedelta(days=1)
