@@ -33,7 +33,9 @@ lint: install
 # Retrain the shipped pair model on ../shared/data and print its cross-validated scores.
 eval: install
 	$(PY) -m pip install -q -e ".[eval]"
-	$(PY) eval/train_pair_model.py
+	$(PY) eval/train_pair_model.py --out .cache/pair_model.json
+	@echo "Candidate model in .cache/pair_model.json. Check its figures and the seeds (make demo) before"
+	@echo "shipping it: cp .cache/pair_model.json storyline/data/pair_model.json"
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .ruff_cache *.egg-info $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
