@@ -30,7 +30,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check storyline tests eval
 
-# Retrain the shipped pair model on ../shared/data and print its cross-validated scores.
+# Retrain the pair model on ../shared/data into a candidate file and print its cross-validated scores.
 eval: install
 	$(PY) -m pip install -q -e ".[eval]"
 	$(PY) eval/train_pair_model.py --out .cache/pair_model.json

@@ -59,6 +59,7 @@ MAX_DAYS_APART_NOT_FIRM = 365
 #: A vetoed pair's probability is multiplied by this: far below any threshold, still ordered.
 VETO_FACTOR = 0.05
 
+
 @dataclass(slots=True, frozen=True)
 class PairEvidence:
     """Feature values and the human-readable reasons behind a pair score."""
