@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from storyline.article import Article
 from storyline.pipeline import IngestReport, Pipeline, default_stages, split_for_workers
-from storyline.stages.entities import NER_MAX_CHARS
 from storyline.stages.ingest import parse_jsonl
 from storyline.store.sqlite import SQLiteStore
 from storyline.synthetic import generate
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from storyline.engines import DaskEngine
 
 
-def run(n: int, *, words: int = 800, use_ner: bool = True, ner_chars: int = NER_MAX_CHARS, batch: int = 1000,
+def run(n: int, *, words: int = 800, use_ner: bool = True, ner_chars: int | None = None, batch: int = 1000,
         progress: Callable[[int], None] | None = None, engine: DaskEngine | None = None) -> dict[str, Any]:
     """Ingest ``n`` generated articles; seconds and articles/s per stage and overall."""
     if engine is not None:
@@ -80,7 +79,7 @@ def run(n: int, *, words: int = 800, use_ner: bool = True, ner_chars: int = NER_
             "peak_rss_mb": round(peak_mb), "bound_by": next(iter(stages)), "stages": stages}
 
 
-def _run_on(engine: DaskEngine, n: int, *, words: int, use_ner: bool, ner_chars: int, batch: int,
+def _run_on(engine: DaskEngine, n: int, *, words: int, use_ner: bool, ner_chars: int | None, batch: int,
             progress: Callable[[int], None] | None) -> dict[str, Any]:
     """The same run through ``ingest --engine dask``: per-article stages on the workers, the rest
     here. Stage times are not separable across processes, so only the overall rate is given."""

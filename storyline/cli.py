@@ -28,10 +28,6 @@ NER_CHARS = click.option("--ner-chars", type=click.IntRange(200), metavar="N",
                               "2500 halves NER time on 800-word articles; entities first named late are missed.")
 
 
-def _ner_limit(ner_chars: int | None) -> dict[str, int]:
-    return {} if ner_chars is None else {"ner_chars": ner_chars}
-
-
 def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--db", default=lambda: os.environ.get("STORYLINE_DB", "storyline.db"),
                         show_default="storyline.db", help=DB_HELP)(func)
@@ -120,7 +116,7 @@ def ingest(paths: tuple[str, ...], db: str, no_ner: bool, ner_chars: int | None,
 
     if engine == "local" and (scheduler or workers):
         raise click.UsageError("--scheduler and --workers go with --engine dask.")
-    pipeline = Pipeline(stages=default_stages(use_ner=not no_ner, **_ner_limit(ner_chars)), order_window=window)
+    pipeline = Pipeline(stages=default_stages(use_ner=not no_ner, ner_chars=ner_chars), order_window=window)
     pipeline.on_wait = lambda: click.echo(f"Another ingest is writing to {db}; waiting for it to finish...", err=True)
     with _open(db, create=True) as store, _engine(engine, scheduler, workers) as running:
         report = pipeline.ingest(paths, store, progress=progress, max_bytes=max_bytes, engine=running)
@@ -516,8 +512,8 @@ def bench(sizes: tuple[int, ...], words: int, no_ner: bool, ner_chars: int | Non
     with _engine(engine, scheduler, workers) as running:
         for n in sizes:
             with tqdm(total=n, unit="article", desc=f"bench {n}", disable=not show, file=sys.stderr) as bar:
-                results.append(run(n, words=words, use_ner=not no_ner, progress=bar.update, engine=running,
-                                   **_ner_limit(ner_chars)))
+                results.append(run(n, words=words, use_ner=not no_ner, ner_chars=ner_chars, progress=bar.update,
+                                   engine=running))
     if fmt == "json":
         _echo_json(results)
         return

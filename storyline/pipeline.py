@@ -60,9 +60,11 @@ clean_stage = stage(needs=("raw_text",), sets=("title", "text", "lead"))(clean)
 language_stage = stage(needs=("text",), sets=("language",))(identify_language)
 
 
-def default_stages(*, use_ner: bool = True, ner_chars: int = NER_MAX_CHARS) -> list[Stage]:
-    """The enrichment stages; ``ner_chars`` bounds what the NER model reads of each article."""
-    return [clean_stage, language_stage, EntityRecognizer(use_ner=use_ner, ner_chars=ner_chars), DateResolver()]
+def default_stages(*, use_ner: bool = True, ner_chars: int | None = None) -> list[Stage]:
+    """The enrichment stages; ``ner_chars`` bounds what the NER model reads of each article
+    (None: all of it)."""
+    recognizer = EntityRecognizer(use_ner=use_ner, ner_chars=NER_MAX_CHARS if ner_chars is None else ner_chars)
+    return [clean_stage, language_stage, recognizer, DateResolver()]
 
 
 def check_stages(stages: Iterable[Stage], available: Iterable[str] = INGESTED) -> None:

@@ -372,11 +372,12 @@ class EntityRecognizer:
             # The model read the opening only: past it, the names it found there and names learnt
             # from earlier articles are looked up (where the model would mostly find them again).
             own = {fold(tidy_span(surface)): kind for _, _, surface, kind in found if kind is not None}
-            own.update({name.split()[-1]: "PER" for name, kind in list(own.items())  # "Hoekstra" alone
-                        if kind == "PER" and len(name.split()) >= 2 and len(name.split()[-1]) >= 3})
+            people = [name.split() for name, kind in own.items() if kind == "PER"]
+            own.update({parts[-1]: "PER" for parts in people if len(parts) >= 2 and len(parts[-1]) >= 3})  # "Hoekstra"
             for s, e, surface in self.known.find(text[self.ner_chars:], set(own), offset=self.ner_chars):
                 if not any(s < te and ts < e for ts, te in taken):
-                    kind = own.get(fold(surface)) or self.known.names[fold(surface)][1]
+                    folded = fold(surface)
+                    kind = own.get(folded) or self.known.names[folded][1]
                     found.append((s, e, surface, kind))
                     taken.append((s, e))
         found.sort()
