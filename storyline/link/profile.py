@@ -265,7 +265,8 @@ def _firm(article: Article) -> bool:
     text states ("on Tuesday, June 20, 2023")?"""
     when = article.event_date
     return when.confidence >= FIRM_DATE or any(
-        mention.kind == "explicit" and mention.value == when.value for mention in article.dates)
+        mention.kind == "explicit" and mention.precision == "day" and mention.value == when.value
+        for mention in article.dates)
 
 
 def _top_sum(a: Counter[str], b: Counter[str]) -> Counter[str]:

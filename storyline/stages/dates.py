@@ -240,8 +240,13 @@ def find_expressions(text: str, language: str | None, *, in_caption: bool = Fals
     return found
 
 
-def resolve(item: _Found, reference: date | None) -> DateMention | None:
-    """Turn an expression into a calendar date, given the reference (publication) date."""
+def resolve(item: _Found, reference: date | None, reference_precision: Precision = "day") -> DateMention | None:
+    """Turn an expression into a calendar date, given the reference (publication) date.
+
+    A weekday or "yesterday" read against a reference known only to the month (estimated from
+    "December 2008" in the text) is no surer than that month: resolved to a day, it would claim
+    a date the text never gives, and a background month would date the news to its first day.
+    """
     if item.value is not None:
         return DateMention(text=item.text, value=item.value, precision=item.precision, kind=item.kind,
                            offset=item.offset)
@@ -270,6 +275,8 @@ def resolve(item: _Found, reference: date | None) -> DateMention | None:
             value, precision = safe_date(reference.year + item.amount, 7, 1), "year"
     if value is None:
         return None
+    if precision == "day" and reference_precision in ("month", "year"):
+        precision = reference_precision
     return DateMention(text=item.text, value=value, precision=precision, kind=item.kind, offset=item.offset)
 
 
@@ -286,8 +293,8 @@ class DateResolver:
                     find_expressions(c, article.language, in_caption=True)]
         if article.published.value is None:
             article.published = estimate_publication(found, captions)
-        reference = article.published.value
-        article.dates = [m for m in (resolve(f, reference) for f in found) if m is not None]
+        reference, precision = article.published.value, article.published.precision
+        article.dates = [m for m in (resolve(f, reference, precision) for f in found) if m is not None]
         article.event_date = pick_event_date(article.dates, article.head_end, article.published)
         weekday = next((f.weekday for f in found if f.kind == "weekday" and f.offset < article.head_end), None)
         if weekday is not None:

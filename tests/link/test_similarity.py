@@ -165,3 +165,17 @@ def test_profiles_keep_firm_dates_through_json_and_absorb(fixture_articles: dict
     saved = event.to_json()
     del saved["firm_dates"]  # as a store written by an earlier version holds it
     assert Profile.from_json(saved).firm_dates == []
+
+
+def test_a_month_the_text_states_does_not_make_a_day_firm(fixture_articles: dict[str, Article]) -> None:
+    """"Monday" read as December 1st and "December 2008" (read as the 1st too) agree only by how a
+    month is stored: the day is not stated, so it is not firm."""
+    from datetime import date
+
+    from storyline.article import DateMention
+
+    article = _dated(fixture_articles["fr_summit"], date(2008, 12, 1), 0.6, "weekday date in lead")
+    article.dates = [DateMention(text="December 2008", value=date(2008, 12, 1), precision="month", kind="explicit")]
+    assert profile_of(article).firm_dates == []
+    article.dates = [DateMention(text="December 1, 2008", value=date(2008, 12, 1), precision="day", kind="explicit")]
+    assert profile_of(article).firm_dates == [date(2008, 12, 1)]

@@ -105,3 +105,20 @@ def test_a_publication_date_is_never_estimated_after_today() -> None:
     article = _resolve(text, "en")
     assert any(d.value == later for d in article.dates)  # the schedule is still a date mention
     assert article.published.value is None or article.published.value <= date.today() + timedelta(days=1)
+
+
+def test_dates_weekday_against_a_month_only_estimate_is_not_a_day() -> None:
+    """With only "December 2008" to estimate the publication from, "Monday" could be any Monday near
+    it (the 2013 ECB+ heist report that recalls a 2008 raid): it must not become December 1st."""
+    article = _resolve("Thieves rammed a car into a Paris jeweller on Monday.\n"
+                       "The store had already been robbed in December 2008.", "en")
+    assert article.published.precision == "month"
+    monday = next(d for d in article.dates if d.kind == "weekday")
+    assert monday.precision == "month"
+    assert article.event_date.precision != "day"
+
+
+def test_dates_weekday_against_a_day_estimate_is_still_a_day() -> None:
+    article = _resolve("Thieves rammed a car into a Paris jeweller on Monday.\n"
+                       "The store had already been robbed on December 4, 2008.", "en")
+    assert article.event_date.value == date(2008, 12, 1) and article.event_date.precision == "day"
