@@ -318,6 +318,8 @@ def similar(articles: tuple[str, ...], db: str, pairs_file: str | None, sentence
     click.echo(f"only in B: {', '.join(why['only_in_b']) or '-'}")
     gap = f"{why['days_apart']} days apart" if why["days_apart"] is not None else "gap unknown"
     click.echo(f"event dates: {why['dates'][0] or 'unknown'} / {why['dates'][1] or 'unknown'} ({gap})")
+    verdict = why["clusterer"]
+    click.echo(f"one event for the clusterer: {'yes' if verdict['one_event'] else 'no'} ({verdict['reason']})")
     for pair in why.get("similar_sentences", []):
         click.echo(f"  {pair['similarity']:.2f}  A: {_cut(pair['a'], 70)}\n        B: {_cut(pair['b'], 70)}")
 

@@ -55,7 +55,7 @@ def compare_articles(a: Article, b: Article, *, sentences: int = 0, embedder: An
         "b": _side(b),
         "dimensions": dimensions(a, b, evidence, same_event, profiles=profiles, embedder=embedder),
         "same_event": round(same_event, 3),
-        "explanation": explain(a, b, evidence),
+        "explanation": explain(a, b, evidence) | {"clusterer": clusterer_verdict(same_event, evidence)},
     }
     if sentences:
         result["explanation"]["similar_sentences"] = similar_sentences(a, b, sentences, embedder=embedder)
@@ -103,6 +103,21 @@ def explain(a: Article, b: Article, evidence: PairEvidence) -> dict[str, Any]:
         "date_conflict": date_conflict(evidence),
         "features": {k: round(v, 3) for k, v in evidence.features.items()},
     }
+
+
+def clusterer_verdict(same_event: float, evidence: PairEvidence) -> dict[str, Any]:
+    """Would the event clusterer put these two in one event, and why: the same score and rule, so
+    "how similar?" and "why (not) one event?" have one answer."""
+    threshold = float(pair_model()["threshold"])
+    if date_conflict(evidence):
+        reason = (f"their event dates are {evidence.days_apart} days apart: reports further apart than a month (stated"
+                  " dates) or a year (any dates) are never one event")
+    elif same_event >= threshold:
+        reason = f"same_event {same_event:.2f} reaches the threshold {threshold:.2f}"
+    else:
+        reason = f"same_event {same_event:.2f} is below the threshold {threshold:.2f}"
+    return {"one_event": same_event >= threshold and not date_conflict(evidence), "threshold": threshold,
+            "reason": reason}
 
 
 def similar_sentences(a: Article, b: Article, k: int = 3, *, embedder: Any = None,

@@ -53,3 +53,12 @@ def test_style_profile_measures_how_text_is_written() -> None:
     quoted = style_profile('"Who did this?" she asked. "Nobody!" 12 34 56.')
     assert plain[0] > quoted[0] or plain[2] < quoted[2]
     assert quoted[3] > plain[3] and quoted[4] > plain[4]
+
+
+def test_the_explanation_says_whether_the_clusterer_makes_one_event(results: dict[str, dict]) -> None:
+    same = results["same event, en-fr"]["explanation"]["clusterer"]
+    assert same["one_event"] and "reaches the threshold" in same["reason"]
+    other = results["same people, other event"]
+    verdict = other["explanation"]["clusterer"]
+    assert not verdict["one_event"]
+    assert other["explanation"]["date_conflict"] and "days apart" in verdict["reason"]

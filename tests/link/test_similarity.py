@@ -10,9 +10,12 @@ def test_similarity_same_event_outranks_same_topic_other_event(fixture_articles:
     summit_fr = profile_of(fixture_articles["fr_summit"])
     phone = profile_of(fixture_articles["en_phone_call"])
     same = same_event_probability(compare(summit_en, summit_fr))
-    other = same_event_probability(compare(summit_en, phone))
+    other_evidence = compare(summit_en, phone)
+    other = same_event_probability(other_evidence)
     assert same > other
-    assert same > 0.9 and other < 0.1
+    # the same leaders three months later: alike enough that ECB+ would often count a follow-up in
+    # one event, so not near 0; the dates conflict, so the clusterer never joins them
+    assert same > 0.9 and other < same - 0.2 and date_conflict(other_evidence)
 
 
 def test_similarity_explains_with_shared_entities_and_dates(fixture_articles: dict[str, Article]) -> None:
@@ -179,3 +182,31 @@ def test_a_month_the_text_states_does_not_make_a_day_firm(fixture_articles: dict
     assert profile_of(article).firm_dates == []
     article.dates = [DateMention(text="December 1, 2008", value=date(2008, 12, 1), precision="day", kind="explicit")]
     assert profile_of(article).firm_dates == [date(2008, 12, 1)]
+
+
+def test_a_date_conflict_is_calibrated_for_same_event_and_never_joins(fixture_articles: dict[str, Article]) -> None:
+    """``same_event`` of a pair whose dates conflict is the model's calibrated probability (lowered,
+    never raised); the clusterer's join score for it stays far below any threshold."""
+    import numpy as np
+
+    from storyline.link.similarity import (
+        VETO_FACTOR,
+        conflict_calibrated,
+        content_probabilities,
+        feature_rows,
+        pair_model,
+        row_probabilities,
+    )
+
+    summit, phone = profile_of(fixture_articles["en_summit"]), profile_of(fixture_articles["en_phone_call"])
+    rows, _, vetoed = feature_rows(summit, [phone])
+    assert vetoed[0]
+    model = pair_model()
+    content = content_probabilities(rows, model)
+    assert same_event_probability(compare(summit, phone)) == float(conflict_calibrated(content, model)[0])
+    assert row_probabilities(rows, vetoed, model)[0] == content[0] * VETO_FACTOR
+    high = np.array([0.5, 0.9, 0.99, 0.999999])
+    calibrated = conflict_calibrated(high, model)
+    assert np.all(calibrated <= high) and np.all(np.diff(calibrated) > 0)  # lowered, order kept
+    uncalibrated = {k: v for k, v in model.items() if k != "date_conflict"}  # a model from before it
+    assert np.allclose(conflict_calibrated(high, uncalibrated), high * VETO_FACTOR)
