@@ -26,7 +26,15 @@ import numpy as np
 
 from storyline.article import Article
 from storyline.link.profile import Profile, profile_of, weighted_jaccard
-from storyline.link.similarity import PairEvidence, compare, date_conflict, pair_model, same_event_probability
+from storyline.link.similarity import (
+    MAX_DAYS_APART,
+    MAX_DAYS_APART_NOT_FIRM,
+    PairEvidence,
+    compare,
+    date_conflict,
+    pair_model,
+    same_event_probability,
+)
 
 DIMENSIONS = ("geography", "entities", "time", "narrative", "overall", "style", "tone")
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -110,8 +118,9 @@ def clusterer_verdict(same_event: float, evidence: PairEvidence) -> dict[str, An
     "how similar?" and "why (not) one event?" have one answer."""
     threshold = float(pair_model()["threshold"])
     if date_conflict(evidence):
-        reason = (f"their event dates are {evidence.days_apart} days apart: reports further apart than a month (stated"
-                  " dates) or a year (any dates) are never one event")
+        gap = f"{evidence.days_apart} days apart" if evidence.days_apart is not None else "far apart"
+        reason = (f"their event dates are {gap}: reports whose stated dates are more than {MAX_DAYS_APART} days"
+                  f" apart, or any dates more than {MAX_DAYS_APART_NOT_FIRM}, are never one event")
     elif same_event >= threshold:
         reason = f"same_event {same_event:.2f} reaches the threshold {threshold:.2f}"
     else:
