@@ -304,6 +304,11 @@ class DateResolver:
         return article
 
 
+#: A text that names a year this long after its latest full date was written after that date: the
+#: date is background (an obituary's "born April 22, 1923" beside "in 1992"), not its publication.
+BACKGROUND_YEARS = 10
+
+
 def estimate_publication(found: list[_Found], captions: list[_Found]) -> DatedValue:
     """The latest explicit date or anniversary in the text; else the latest caption date. Never a
     date after today: an article cannot be published later than it is read (a schedule or a
@@ -314,6 +319,12 @@ def estimate_publication(found: list[_Found], captions: list[_Found]) -> DatedVa
     anchors = [f for f in found if f.kind in {"explicit", "anniversary"} and f.value and f.precision == "day"]
     if anchors:
         best = max(anchors, key=lambda f: f.value or date.min)
+        later = max((f for f in found if f.value and f.value.year >= best.value.year + BACKGROUND_YEARS),  # type: ignore[union-attr]
+                    key=lambda f: f.value or date.min, default=None)
+        if later is not None:  # an obituary's birth date, a scandal's old dates: the news is later
+            return DatedValue(value=date(later.value.year, 1, 1), precision="year", confidence=0.2,  # type: ignore[union-attr]
+                              basis=f"estimated: latest year in text ({later.text!r}), after the latest date"
+                                    f" ({best.text!r})")
         basis = "anniversary" if best.kind == "anniversary" else "latest date in text"
         return DatedValue(value=best.value, precision="day", confidence=0.5,
                           basis=f"estimated: {basis} ({best.text!r})")

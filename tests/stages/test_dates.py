@@ -122,3 +122,21 @@ def test_dates_weekday_against_a_day_estimate_is_still_a_day() -> None:
     article = _resolve("Thieves rammed a car into a Paris jeweller on Monday.\n"
                        "The store had already been robbed on December 4, 2008.", "en")
     assert article.event_date.value == date(2008, 12, 1) and article.event_date.precision == "day"
+
+
+def test_dates_an_obituary_is_not_dated_by_the_birth_date() -> None:
+    """The latest full date in an obituary is often the birth date; a year it names decades later
+    shows the text was written after it, so the birth date is neither publication nor event."""
+    article = _resolve("The pin-up model died on Thursday. She was born on April 22, 1923 in Nashville.\n"
+                       "She found religion in 1959 and gave her last interview in 1998.", "en")
+    assert article.published.precision == "year" and article.published.value == date(1998, 1, 1)
+    assert "1923" in article.published.basis
+    assert article.event_date.precision != "day"
+
+
+def test_dates_a_later_year_close_to_the_latest_date_keeps_it() -> None:
+    """A sentence ending in 2010, named in a 2005 report, is no sign the report is later."""
+    article = _resolve("The mob boss died in prison on Monday, December 19, 2005.\n"
+                       "He was due for release in 2010.", "en")
+    assert article.published.value == date(2005, 12, 19) and article.published.precision == "day"
+    assert article.event_date.value == date(2005, 12, 19)
