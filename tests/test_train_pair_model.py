@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")
+pytest.importorskip("sklearn")  # in the dev extra; skipped only outside it
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
 from train_pair_model import fit_conflict_calibration
