@@ -258,8 +258,7 @@ def main() -> int:
         spec = json.loads(Path(args.calibrate).read_text(encoding="utf-8"))
         spec.pop("cv_roc_auc_same_vs_topic_train_dev_with_veto", None)  # the score before calibration
         spec |= measured
-        f1s = [evaluate_clustering(data_set, OnlineEventClusterer(model=spec))["total"]["bcubed"]["f1"]
-               for data_set in (train, apple, apple_undated)]
+        f1s = regime_f1s(spec, (train, apple, apple_undated))
         for name, f1 in zip(("train_bcubed_f1", "meantime_apple_bcubed_f1", "meantime_apple_undated_bcubed_f1"), f1s,
                             strict=True):
             spec[name] = round(f1, 4)
@@ -272,6 +271,12 @@ def main() -> int:
     Path(args.out).write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in spec.items() if k != "trees"}, indent=2))
     return 0
+
+
+def regime_f1s(spec: dict, data_sets: tuple, threshold: float | None = None) -> tuple[float, ...]:
+    """Online BCubed F1 of each training regime, clustered with ``spec`` (at ``threshold``, or its own)."""
+    return tuple(evaluate_clustering(data_set, OnlineEventClusterer(threshold=threshold, model=spec))
+                 ["total"]["bcubed"]["f1"] for data_set in data_sets)
 
 
 def fit_and_threshold(x: np.ndarray, y: np.ndarray, weights: np.ndarray, measured: dict, train, apple,
@@ -289,9 +294,7 @@ def fit_and_threshold(x: np.ndarray, y: np.ndarray, weights: np.ndarray, measure
     }
     best = (0.0, 0.5, 0.0, 0.0, 0.0)
     for threshold in (0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
-        f1s = tuple(
-            evaluate_clustering(data_set, OnlineEventClusterer(threshold=float(threshold), model=spec))
-            ["total"]["bcubed"]["f1"] for data_set in (train, apple, apple_undated))
+        f1s = regime_f1s(spec, (train, apple, apple_undated), float(threshold))
         print(f"  threshold {threshold:.2f}: BCubed F1 ECB+ train {f1s[0]:.3f}, MEANTIME apple {f1s[1]:.3f},"
               f" undated {f1s[2]:.3f}", file=sys.stderr)
         if sum(f1s) / 3 > best[0]:

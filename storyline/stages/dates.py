@@ -319,12 +319,13 @@ def estimate_publication(found: list[_Found], captions: list[_Found]) -> DatedVa
     anchors = [f for f in found if f.kind in {"explicit", "anniversary"} and f.value and f.precision == "day"]
     if anchors:
         best = max(anchors, key=lambda f: f.value or date.min)
-        later = max((f for f in found if f.value and f.value.year >= best.value.year + BACKGROUND_YEARS),  # type: ignore[union-attr]
-                    key=lambda f: f.value or date.min, default=None)
+        anchor = best.value or date.min
+        later = max((f.value for f in found if f.value and f.value.year >= anchor.year + BACKGROUND_YEARS),
+                    default=None)
         if later is not None:  # an obituary's birth date, a scandal's old dates: the news is later
-            return DatedValue(value=date(later.value.year, 1, 1), precision="year", confidence=0.2,  # type: ignore[union-attr]
-                              basis=f"estimated: latest year in text ({later.text!r}), after the latest date"
-                                    f" ({best.text!r})")
+            said = next(f.text for f in found if f.value == later)
+            return DatedValue(value=date(later.year, 1, 1), precision="year", confidence=0.2,
+                              basis=f"estimated: latest year in text ({said!r}), after the latest date ({best.text!r})")
         basis = "anniversary" if best.kind == "anniversary" else "latest date in text"
         return DatedValue(value=best.value, precision="day", confidence=0.5,
                           basis=f"estimated: {basis} ({best.text!r})")
