@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import random
 import sys
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +29,7 @@ from storyline.link.similarity import FEATURES
 from storyline.metrics import roc_auc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_pair_model import ROOT, cross_validated, enriched, pairs
+from train_pair_model import ROOT, cross_validated, enriched, pair_indices, pairs
 
 #: Probe features of a pair: nothing about what either text says.
 PROBES = ("shorter_length", "longer_length", "dated_sides", "one_side_dated")
@@ -48,23 +46,8 @@ def probe_features(a: Article, b: Article) -> list[float]:
 
 
 def probe_rows(articles: list[Article], seed: int = 0) -> np.ndarray:
-    """:func:`probe_features` of the pairs :func:`train_pair_model.pairs` builds, in its order
-    (same topic: every pair; other topics: the same random draw)."""
-    rng = random.Random(seed)
-    rows: list[list[float]] = []
-    by_topic: dict[str, list[int]] = {}
-    for i, article in enumerate(articles):
-        by_topic.setdefault(str(article.extras["topic"]), []).append(i)
-    n_negatives = 0
-    for idx in by_topic.values():
-        for i, j in combinations(idx, 2):
-            rows.append(probe_features(articles[i], articles[j]))
-            n_negatives += articles[i].extras["gold"] != articles[j].extras["gold"]
-    for _ in range(n_negatives):
-        i, j = rng.sample(range(len(articles)), 2)
-        if articles[i].extras["topic"] == articles[j].extras["topic"]:
-            continue
-        rows.append(probe_features(articles[i], articles[j]))
+    """:func:`probe_features` of the pairs the training script builds (``pair_indices``), in its order."""
+    rows = [probe_features(articles[i], articles[j]) for i, j, _, _ in pair_indices(articles, seed)]
     return np.array(rows, dtype=np.float64).reshape(len(rows), len(PROBES))
 
 

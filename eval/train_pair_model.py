@@ -58,10 +58,12 @@ def enriched(path: Path, label: str = "cluster", keep_dates: bool = True):
     return articles
 
 
-def pairs(articles, seed: int = 0, max_topic_negatives: int | None = None):
+def pair_indices(articles, seed: int = 0, max_topic_negatives: int | None = None) -> list[tuple[int, int, str, str]]:
+    """The training pairs as ``(i, j, topic, kind)``: every pair within a topic (kind "same" or
+    "topic"; at most ``max_topic_negatives`` "topic" pairs per topic when given), then as many
+    random draws across topics as there are "topic" pairs, a draw within one topic skipped ("other")."""
     rng = random.Random(seed)
-    profiles = [profile_of(a) for a in articles]
-    rows, labels, groups, kinds = [], [], [], []
+    out: list[tuple[int, int, str, str]] = []
     by_topic: dict[str, list[int]] = {}
     for i, a in enumerate(articles):
         by_topic.setdefault(str(a.extras["topic"]), []).append(i)
@@ -71,24 +73,28 @@ def pairs(articles, seed: int = 0, max_topic_negatives: int | None = None):
             positives = [(i, j) for i, j in candidates if articles[i].extras["gold"] == articles[j].extras["gold"]]
             negatives = [(i, j) for i, j in candidates if articles[i].extras["gold"] != articles[j].extras["gold"]]
             candidates = positives + rng.sample(negatives, min(len(negatives), max_topic_negatives))
-        for i, j in candidates:
-            same = articles[i].extras["gold"] == articles[j].extras["gold"]
-            rows.append(compare(profiles[i], profiles[j]))
-            labels.append(int(same))
-            groups.append(topic)
-            kinds.append("same" if same else "topic")
-    n_neg = sum(1 for k in kinds if k == "topic")
+        out.extend((i, j, topic, "same" if articles[i].extras["gold"] == articles[j].extras["gold"] else "topic")
+                   for i, j in candidates)
+    n_neg = sum(1 for *_, kind in out if kind == "topic")
     for _ in range(n_neg):
         i, j = rng.sample(range(len(articles)), 2)
         if articles[i].extras["topic"] == articles[j].extras["topic"]:
             continue
-        rows.append(compare(profiles[i], profiles[j]))
-        labels.append(0)
-        groups.append(str(articles[i].extras["topic"]))
-        kinds.append("other")
+        out.append((i, j, str(articles[i].extras["topic"]), "other"))
+    return out
+
+
+def pairs(articles, seed: int = 0, max_topic_negatives: int | None = None):
+    """Feature rows, labels (1: same event), topics, kinds and date vetoes of :func:`pair_indices`."""
+    profiles = [profile_of(a) for a in articles]
+    chosen = pair_indices(articles, seed, max_topic_negatives)
+    rows = [compare(profiles[i], profiles[j]) for i, j, _, _ in chosen]
     x = np.array([[r.features[f] for f in FEATURES] for r in rows])
+    labels = np.array([int(kind == "same") for *_, kind in chosen])
+    groups = np.array([topic for _, _, topic, _ in chosen])
+    kinds = np.array([kind for *_, kind in chosen])
     vetoed = np.array([r.date_veto for r in rows], dtype=bool)
-    return x, np.array(labels), np.array(groups), np.array(kinds), vetoed
+    return x, labels, groups, kinds, vetoed
 
 
 def regime_weights(n_ecb: int, n_meantime: int, meantime_share: float = 1.0) -> np.ndarray:
