@@ -56,10 +56,13 @@ def main() -> int:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--format", choices=("table", "json"), default="table")
     args = parser.parse_args()
-    data = Path(args.data)
-    articles = enriched(data / "ecbplus" / "train.jsonl") + enriched(data / "ecbplus" / "dev.jsonl")
-    for article in articles:  # one topic numbering for both files (dev topics are distinct)
-        article.extras["topic"] = str(article.extras["topic"])
+    files = [Path(args.data) / "ecbplus" / f"{split}.jsonl" for split in ("train", "dev")]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        print(f"subcorpus_probe: no ECB+ data at {', '.join(missing)}; pass --data DIR (the folder holding"
+              " ecbplus/train.jsonl and ecbplus/dev.jsonl)", file=sys.stderr)
+        return 2
+    articles = enriched(files[0]) + enriched(files[1])  # dev's topics are not train's
     x, y, groups, kinds, _ = pairs(articles)
     probes = probe_rows(articles)
     assert len(probes) == len(y), "probe pairs must be train_pair_model's pairs"
