@@ -117,7 +117,8 @@ def clusterer_verdict(same_event: float, evidence: PairEvidence) -> dict[str, An
     """Would the event clusterer put these two in one event, and why: the same score and rule, so
     "how similar?" and "why (not) one event?" have one answer."""
     threshold = float(pair_model()["threshold"])
-    if date_conflict(evidence):
+    conflict = date_conflict(evidence)
+    if conflict:
         gap = f"{evidence.days_apart} days apart" if evidence.days_apart is not None else "far apart"
         reason = (f"their event dates are {gap}: reports whose stated dates are more than {MAX_DAYS_APART} days"
                   f" apart, or any dates more than {MAX_DAYS_APART_NOT_FIRM}, are never one event")
@@ -125,7 +126,7 @@ def clusterer_verdict(same_event: float, evidence: PairEvidence) -> dict[str, An
         reason = f"same_event {same_event:.2f} reaches the threshold {threshold:.2f}"
     else:
         reason = f"same_event {same_event:.2f} is below the threshold {threshold:.2f}"
-    return {"one_event": same_event >= threshold and not date_conflict(evidence), "threshold": threshold,
+    return {"one_event": same_event >= threshold and not conflict, "threshold": threshold,
             "reason": reason}
 
 

@@ -259,11 +259,11 @@ _NOT_RUN = object()
 def model_spans(text: str, language: str | None, limit: int = NER_MAX_CHARS
                 ) -> list[tuple[int, int, str, str]] | None:
     """The NER model's entity spans (start, end, text, label) in the first ``limit`` characters,
-    or None without a model."""
+    or None without a model. The stages bound ``limit`` by :data:`NER_MAX_CHARS` when built."""
     nlp = load_ner(language) if language else None
     if nlp is None:
         return None
-    return _spans(nlp(text[:min(limit, NER_MAX_CHARS)]))
+    return _spans(nlp(text[:limit]))
 
 
 def _spans(doc: Any) -> list[tuple[int, int, str, str]]:
