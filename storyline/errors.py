@@ -16,12 +16,13 @@ MESSAGES: dict[str, str] = {
     "E006": "{path}: no article text left after removing boilerplate.",
     "E007": "{path} is empty.",
     "E008": "{path} is larger than {detail} bytes; split it or raise --max-bytes.",
+    "E009": "Cannot read {path}: {detail}. Check that it exists and that you may read it.",
     "E010": "No article with id {id!r} in {db}. List ids with 'storyline articles'.",
     "E011": "No entity matching {name!r} in {db}. Entities known: try 'storyline articles'.",
     "E012": "The database {db} does not exist yet. Run 'storyline ingest PATH' first.",
     "E013": "{db} is not a Storyline database ({detail}). Pass another --db file.",
     "E014": "Unknown format {fmt!r}; use one of: {choices}.",
-    "E015": "No {kind} with id {id!r} in {db}. List them with 'storyline {kind}s'.",
+    "E015": "No {kind} with id {id!r} in {db}. List them with 'storyline {command}'.",
     "E016": "Bad search filter: {detail}.",
     "E017": "Another ingest is writing to {db}; try again when it has finished.",
     "E018": "Cannot connect to PostgreSQL at {db}: {detail}. Check the URL, that the server runs, and that"
@@ -30,9 +31,13 @@ MESSAGES: dict[str, str] = {
     "E020": "The embedding model {name!r} is not available: {detail}.",
     "E021": "The NER model for {lang!r} failed to load: {detail}.",
     "E030": "Stage {stage!r} needs {field!r}, which no earlier stage sets. Order: {order}.",
+    "E022": "{db} is read-only: Storyline can read it but not add to it. Fix its permissions, or copy it to a"
+            " place you may write to.",
     "E040": "--engine dask needs Dask: pip install 'storyline[dask]' (or 'dask[distributed]').",
     "E041": "Cannot reach the Dask scheduler at {scheduler}: {reason}. Start one with 'dask scheduler'"
             " and workers with 'dask worker {scheduler}', or leave out --scheduler for a local cluster.",
+    "E090": "{path}{where}: unexpected error ({detail}). This is a bug in Storyline: please report it with this "
+            "message. The record was not stored; the rest of the run went on.",
 }
 
 

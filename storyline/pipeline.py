@@ -22,7 +22,7 @@ from storyline.stages.clean import clean
 from storyline.stages.dates import DateResolver
 from storyline.stages.embed import ArticleEmbedder
 from storyline.stages.entities import NER_MAX_CHARS, EntityRecognizer
-from storyline.stages.ingest import DEFAULT_MAX_BYTES, IngestFailure, iter_paths, read_source
+from storyline.stages.ingest import DEFAULT_MAX_BYTES, IngestFailure, iter_paths, read_source, unexpected
 from storyline.stages.language import identify_language
 from storyline.store.base import Store
 
@@ -219,6 +219,14 @@ class Pipeline:
         if isinstance(record, IngestFailure):
             report.failures.append(record)
             return
+        try:
+            self._take_article(record, store, report, batch, pending, enriched, stages)
+        except Exception as exc:  # e.g. the store refusing one lookup
+            report.failures.append(_failure_of(record, exc))
+
+    def _take_article(self, record: Article, store: Store, report: IngestReport, batch: list[Article],
+                      pending: set[str], enriched: Article | IngestFailure | None,
+                      stages: list[Stage] | None) -> None:
         digest = record.content_hash
         if digest in pending:
             report.duplicates.append(record.source)
@@ -234,10 +242,13 @@ class Pipeline:
         try:
             for current in stages if stages is not None else self.stages:
                 article = current(article)
-            batch.append(article)
         except Skip as skip:
-            report.failures.append(IngestFailure(record.source, skip.code, skip.args[0]))
+            report.failures.append(IngestFailure(record.source, skip.code, skip.args[0], record.extras.get("line")))
             return
+        except Exception as exc:  # one article must not stop the run
+            report.failures.append(_failure_of(record, exc))
+            return
+        batch.append(article)
         pending.add(digest)
 
     def _replay(self, stored: Article) -> None:
@@ -249,15 +260,50 @@ class Pipeline:
 
     def _flush(self, window: list[Article], store: Store, report: IngestReport) -> None:
         """Embed, order by event date, link and store a window of enriched articles."""
+        embedded: list[Article] = []
         for start in range(0, len(window), self.batch_size):
-            self.embedder.embed_many(window[start:start + self.batch_size])
-        ordered = sorted(window, key=_time_key)
+            embedded += self._embed(window[start:start + self.batch_size], report)
+        ordered = sorted(embedded, key=_time_key)
         for start in range(0, len(ordered), self.batch_size):
             self._link_and_store(ordered[start:start + self.batch_size], store, report)
 
+    def _embed(self, batch: list[Article], report: IngestReport) -> list[Article]:
+        """Embed a batch; when that fails, each article alone, so only the culprit is reported."""
+        try:
+            self.embedder.embed_many(batch)
+            return batch
+        except Exception:  # find which article it was
+            done = []
+            for article in batch:
+                try:
+                    self.embedder.embed_many([article])
+                    done.append(article)
+                except Exception as exc:
+                    report.failures.append(_failure_of(article, exc))
+            return done
+
     def _link_and_store(self, batch: list[Article], store: Store, report: IngestReport) -> None:
+        """Link and store a batch in one transaction. When that fails, the linkers go back to what
+        the store last committed and the batch is redone one article at a time, so one article the
+        clusterer or the store cannot take is reported and the others are stored."""
+        given_ids = [article.id for article in batch]
+        try:
+            self._link_batch(batch, store, report)
+            return
+        except Exception:  # redone article by article below
+            store.load_linkers(self.clusterer, self.linker)
+        for article, given in zip(batch, given_ids, strict=True):
+            article.id = given
+            try:
+                self._link_batch([article], store, report)
+            except Exception as exc:
+                store.load_linkers(self.clusterer, self.linker)
+                report.failures.append(_failure_of(article, exc))
+
+    def _link_batch(self, batch: list[Article], store: Store, report: IngestReport) -> None:
         items = []
         taken: set[str] = set()
+        created = 0
         for article in batch:
             article.id = store.free_id(article.id, article.content_hash)
             if article.id in taken:
@@ -268,14 +314,23 @@ class Pipeline:
             story_link: StoryLink | None = None
             if assignment.created:
                 story_link = self.linker.learn_one(event)
-                report.events_created += 1
+                created += 1
             elif event.story_id:
                 self.linker.update(event.story_id, event.members[-1])  # the article's profile
             for split in assignment.splits:  # the new event stays in its story
                 self.linker.add_event(split.event)
             items.append((article, assignment, event, story_link))
-            report.ingested.append(article.id)
         store.save_batch(items, self.clusterer, self.linker)
+        report.events_created += created  # counted once the batch is stored, not before
+        report.ingested.extend(article.id for article, *_ in items)
+
+
+def _failure_of(article: Article, exc: BaseException) -> IngestFailure:
+    """An unexpected error on one article, reported with where the article came from."""
+    line = article.extras.get("line")
+    source = article.source.rsplit(":", 1)[0] if line is not None and article.source.endswith(f":{line}") \
+        else article.source
+    return unexpected(source, exc, line)
 
 
 def _time_key(article: Article) -> tuple[int, str]:

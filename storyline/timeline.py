@@ -38,7 +38,7 @@ def entity_timeline(store: Store, name: str) -> dict[str, Any]:
 def story_timeline(store: Store, story_id: str) -> dict[str, Any]:
     events = store.events(story_id=story_id)
     if not events:
-        raise NotFoundError("E015", kind="story", id=story_id, db=store.path)
+        raise NotFoundError("E015", kind="story", command="stories", id=story_id, db=store.path)
     return {"story_id": story_id, "events": order_events(events, store.story_last_dates())}
 
 

@@ -295,7 +295,9 @@ def rarity(term: str, language: str | None) -> float:
 
     try:
         return max(0.0, 7.0 - wordfreq.zipf_frequency(term, language or "en"))
-    except (LookupError, ValueError):
+    except (LookupError, ValueError, ImportError):
+        # A language wordfreq lacks, or one needing a tokenizer it cannot import (ja, ko: MeCab;
+        # zh: jieba): the English list, where such a word is rare, as it is in that language too.
         return max(0.0, 7.0 - wordfreq.zipf_frequency(term, "en"))
 
 

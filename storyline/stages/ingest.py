@@ -1,7 +1,10 @@
 """Ingest: turn files, folders, stdin, HTML and JSONL into :class:`Article` records.
 
-Every input is untrusted. A bad file becomes a :class:`IngestFailure` (file, line,
-reason) and the run goes on; nothing here raises for a user's bad input.
+Every input is untrusted. A bad file, line or record becomes an :class:`IngestFailure`
+(file, line, code, reason) and the run goes on; nothing here raises for a user's bad input,
+and an unexpected error on one record is reported as a bug (E090) with where it happened.
+Every string that enters an :class:`Article` goes through :func:`safe_text` (no lone
+surrogates, no NUL), so what one backend stores the other stores too.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import json
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,6 +30,11 @@ DEFAULT_MAX_BYTES = 20_000_000
 _BINARY_MAGIC = {b"%PDF": "PDF", b"\x89PNG": "PNG", b"PK\x03\x04": "ZIP", b"\x1f\x8b": "gzip", b"GIF8": "GIF",
                  b"\xff\xd8\xff": "JPEG"}
 _URL_LINE = re.compile(r"^\s*(https?://\S+)\s*$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: A tag longer than this (a <p> with thousands of attributes) is cut to its name before parsing:
+#: HTML parsers and trafilatura spend minutes on such tags, and no article needs them.
+MAX_TAG_CHARS = 4096
+_HUGE_TAG = re.compile(rf"<([A-Za-z][\w:-]{{0,30}})[^<>]{{{MAX_TAG_CHARS},}}>")
 
 
 @dataclass(slots=True, frozen=True)
@@ -39,42 +47,92 @@ class IngestFailure:
     line: int | None = None
 
 
-def iter_paths(paths: Iterable[str]) -> Iterator[Path | str]:
-    """Expand folders recursively (sorted, so runs are deterministic); '-' is stdin."""
+def safe_text(value: str) -> str:
+    """The string with lone surrogates (from JSON escapes or undecodable file names) as U+FFFD
+    and NUL characters dropped: neither can be encoded as UTF-8 or stored by PostgreSQL."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def display_name(item: Path | str) -> str:
+    """How a path is named in messages and stored as a source: printable whatever its bytes."""
+    return "<stdin>" if item == "-" else safe_text(str(item))
+
+
+def iter_paths(paths: Iterable[str]) -> Iterator[Path | str | IngestFailure]:
+    """Expand folders recursively (sorted, so runs are deterministic); '-' is stdin. A folder
+    that cannot be listed is an :class:`IngestFailure`, not silently skipped."""
     for raw in paths:
         if raw == "-":
             yield "-"
             continue
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if not any(part.startswith(".") for part in child.relative_to(path).parts):
-                    yield child
+            yield from _walk(path, path)
         elif path.is_file():
             yield path
         else:
             yield raw  # reported as E001 by read_source
 
 
-def read_source(item: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | IngestFailure]:
-    """Read one input (file path or '-') into articles or failures."""
+def _walk(folder: Path, root: Path) -> Iterator[Path | IngestFailure]:
+    """Files under ``folder`` in sorted order, hidden ones (dot files, dot folders) left out."""
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as exc:
+        name = display_name(folder)
+        yield IngestFailure(name, "E009", Skip("E009", path=name, detail=exc.strerror or exc).args[0])
+        return
+    for child in children:
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            yield from _walk(child, root)
+        elif child.is_file():
+            yield child
+
+
+def read_source(item: Path | str | IngestFailure, *,
+                max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | IngestFailure]:
+    """Read one input (file path or '-') into articles or failures; never raises for the input."""
+    if isinstance(item, IngestFailure):
+        yield item
+        return
+    name = display_name(item)
+    try:
+        yield from _read(item, name, max_bytes)
+    except Exception as exc:  # one file must not stop the run; reported as a bug
+        yield unexpected(name, exc)
+
+
+def unexpected(name: str, exc: BaseException, line: int | None = None) -> IngestFailure:
+    """An error nobody foresaw on one record, reported with its place and as a bug (E090)."""
+    detail = safe_text(f"{type(exc).__name__}: {exc}")[:300]
+    where = f" line {line}" if line is not None else ""
+    return IngestFailure(name, "E090", Skip("E090", path=name, where=where, detail=detail).args[0], line)
+
+
+def _read(item: Path | str, name: str, max_bytes: int) -> Iterator[Article | IngestFailure]:
     if item == "-":
         data = sys.stdin.buffer.read(max_bytes + 1)
-        name = "<stdin>"
         if len(data) > max_bytes:
             yield _failure(name, Skip("E008", path=name, detail=max_bytes))
             return
         suffix = ""
     else:
         path = Path(item)
-        name = str(item)
-        if not path.is_file():
-            yield _failure(name, Skip("E001", path=name))
+        try:
+            if not path.is_file():
+                yield _failure(name, Skip("E001", path=name))
+                return
+            if path.stat().st_size > max_bytes:
+                yield _failure(name, Skip("E008", path=name, detail=max_bytes))
+                return
+            data = path.read_bytes()
+        except OSError as exc:
+            yield _failure(name, Skip("E009", path=name, detail=exc.strerror or exc))
             return
-        if path.stat().st_size > max_bytes:
-            yield _failure(name, Skip("E008", path=name, detail=max_bytes))
-            return
-        data = path.read_bytes()
         suffix = path.suffix.lower()
     try:
         text = decode_bytes(data, name)
@@ -87,7 +145,7 @@ def read_source(item: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iter
     if suffix in JSONL_SUFFIXES or (suffix not in HTML_SUFFIXES and _looks_like_jsonl(text)):
         yield from parse_jsonl(text, name)
         return
-    stem = Path(name).stem if name != "<stdin>" else ""
+    stem = safe_text(Path(name).stem) if name != "<stdin>" else ""
     if suffix in HTML_SUFFIXES or _looks_like_html(text):
         yield _catch(name, lambda: article_from_html(text, source=name, article_id=stem or None))
     else:
@@ -144,18 +202,29 @@ def parse_jsonl(text: str, name: str) -> Iterator[Article | IngestFailure]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield IngestFailure(name, "E004", Skip("E004", path=name, line=number, detail=exc.msg).args[0], number)
+            record = load_json_line(line)
+        except ValueError as exc:
+            yield IngestFailure(name, "E004", Skip("E004", path=name, line=number, detail=exc).args[0], number)
             continue
         if not isinstance(record, dict) or not (record.get("text") or record.get("html")):
-            keys = sorted(record) if isinstance(record, dict) else type(record).__name__
+            keys = sorted(map(safe_text, map(str, record))) if isinstance(record, dict) else type(record).__name__
             yield IngestFailure(name, "E005", Skip("E005", path=name, line=number, detail=keys).args[0], number)
             continue
-        yield _catch(name, lambda r=record, n=number: article_from_record(r, source=f"{name}:{n}"), line=number)
+        yield _catch(name, lambda r=record, n=number: article_from_record(r, source=f"{name}:{n}", line=n),
+                     line=number)
 
 
-def article_from_record(record: dict[str, object], *, source: str) -> Article:
+def load_json_line(line: str) -> object:
+    """One JSON value; ValueError (with a reason a user can read) for anything that is not."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(exc.msg) from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def article_from_record(record: dict[str, object], *, source: str, line: int | None = None) -> Article:
     """Build an article from a JSONL record (fields: id, title, text|html, url, published, lang)."""
     url = _str_or_none(record.get("url"))
     html = _str_or_none(record.get("html"))
@@ -164,6 +233,8 @@ def article_from_record(record: dict[str, object], *, source: str) -> Article:
         article = article_from_html(html, source=url or source, article_id=ident, url=url)
     else:
         article = article_from_text(str(record["text"]), source=url or source, article_id=ident, url=url)
+    if line is not None:
+        article.extras["line"] = line
     title = _str_or_none(record.get("title"))
     if title:
         article.extras["given_title"] = title
@@ -178,15 +249,17 @@ def article_from_record(record: dict[str, object], *, source: str) -> Article:
 
 def article_from_text(text: str, *, source: str, article_id: str | None = None, url: str | None = None) -> Article:
     """A plain-text article; a URL alone on one of the first lines is kept as provenance."""
+    text = safe_text(text)
     if url is None:
         for line in text.splitlines()[:5]:
             match = _URL_LINE.match(line)
             if match:
                 url = match.group(1)
                 break
+    url = safe_text(url) if url else None
     return Article(
-        id=article_id or f"a-{content_hash(text)[:12]}",
-        source=source,
+        id=safe_text(article_id) if article_id else f"a-{content_hash(text)[:12]}",
+        source=safe_text(source),
         raw_text=text,
         url=url,
         outlet=_outlet(url),
@@ -198,18 +271,19 @@ def article_from_html(html: str, *, source: str, article_id: str | None = None, 
     """Main text and metadata of an HTML page via trafilatura (drops menus, footers, banners)."""
     import trafilatura
 
+    html = _HUGE_TAG.sub(r"<\1>", safe_text(html))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # trafilatura/lxml emit FutureWarnings on some pages
-        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+        doc = trafilatura.bare_extraction(html, url=_parsable(url), with_metadata=True, include_comments=False)
     if doc is None or not (doc.text or "").strip():
         raise Skip("E006", path=source)
     page_url = url or doc.url
     article = article_from_text(doc.text, source=source, article_id=article_id, url=page_url)
     article.extras["format"] = "html"
     if doc.title:
-        article.extras["given_title"] = doc.title
+        article.extras["given_title"] = safe_text(doc.title)
     if doc.sitename:
-        article.outlet = doc.sitename
+        article.outlet = safe_text(doc.sitename)
     published = _parse_iso_date(doc.date)
     if published:
         article.published = DatedValue(value=published, precision="day", confidence=0.8, basis="HTML metadata")
@@ -228,16 +302,18 @@ def _looks_like_jsonl(text: str) -> bool:
         return False
     line = text.lstrip().split("\n", 1)[0]
     try:
-        return isinstance(json.loads(line), dict)
-    except json.JSONDecodeError:
-        return False
+        return isinstance(load_json_line(line), dict)
+    except ValueError:  # a line opening like a JSON object is broken JSONL: parse_jsonl says why, by line
+        return line.startswith('{"')
 
 
-def _catch(name: str, build, line: int | None = None) -> Article | IngestFailure:  # type: ignore[no-untyped-def]
+def _catch(name: str, build: Callable[[], Article], line: int | None = None) -> Article | IngestFailure:
     try:
         return build()
     except Skip as skip:
         return _failure(name, skip, line)
+    except Exception as exc:  # one record must not stop the run; reported as a bug
+        return unexpected(name, exc, line)
 
 
 def _failure(name: str, skip: Skip, line: int | None = None) -> IngestFailure:
@@ -247,12 +323,26 @@ def _failure(name: str, skip: Skip, line: int | None = None) -> IngestFailure:
 def _outlet(url: str | None) -> str | None:
     if not url:
         return None
-    host = urlparse(url).hostname or ""
+    try:
+        host = urlparse(url).hostname or ""
+    except ValueError:  # "http://[::1": kept as given, but it names no host
+        return None
     return host.removeprefix("www.") or None
 
 
+def _parsable(url: str | None) -> str | None:
+    """The URL when the standard library can parse it, else None (trafilatura would raise)."""
+    if not url:
+        return None
+    try:
+        urlparse(url).hostname  # noqa: B018 - parsing is the check
+    except ValueError:
+        return None
+    return url
+
+
 def _str_or_none(value: object) -> str | None:
-    return str(value).strip() or None if value is not None else None
+    return safe_text(str(value)).strip() or None if value is not None else None
 
 
 def _parse_iso_date(value: object) -> date | None:
