@@ -85,11 +85,15 @@ class Article:
     #: Confidence of each extracted field (title, text, language, …) in [0, 1].
     confidence: dict[str, float] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    _hash: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def content_hash(self) -> str:
-        """Hash of the raw content: the same article ingested twice is stored once."""
-        return content_hash(self.raw_text)
+        """Hash of the raw content: the same article ingested twice is stored once (computed once
+        per raw text: a 20 MB page took a second a call)."""
+        if self._hash is None or self._hash[0] is not self.raw_text:
+            self._hash = (self.raw_text, content_hash(self.raw_text))
+        return self._hash[1]
 
     @property
     def full_text(self) -> str:

@@ -15,6 +15,7 @@ import re
 
 from storyline.article import Article
 from storyline.errors import Skip
+from storyline.stages.bounds import MAX_TEXT_CHARS
 
 # Short UI lines: whole-line phrases (casefolded, trailing punctuation stripped).
 _UI_LINES = {
@@ -80,7 +81,11 @@ _SENTENCE_END = re.compile(r"[.!?…»”\"')\]]$")
 
 def clean(article: Article) -> Article:
     """Fill ``title``, ``text`` and ``lead`` from ``raw_text``; record what was removed."""
-    lines = [" ".join(line.split()) for line in article.raw_text.replace("\r", "\n").split("\n")]
+    raw = article.raw_text
+    if len(raw) > MAX_TEXT_CHARS:
+        raw = raw[:MAX_TEXT_CHARS]
+        article.extras["cut_at_chars"] = MAX_TEXT_CHARS
+    lines = [" ".join(line.split()) for line in raw.replace("\r", "\n").split("\n")]
     lines = [line for line in lines if line]
     total_chars = sum(len(line) for line in lines) or 1
     kept: list[str] = []

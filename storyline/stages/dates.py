@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from storyline.article import Article, DatedValue, DateMention, Precision
+from storyline.stages.bounds import SpanSet, enrichment_text
 
 _MONTHS: dict[str, dict[str, int]] = {
     "en": {"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
@@ -139,13 +140,11 @@ def find_expressions(text: str, language: str | None, *, in_caption: bool = Fals
     months = _MONTHS[lang]
     month_alt = "|".join(sorted(map(re.escape, months), key=len, reverse=True))
     found: list[_Found] = []
-    taken: list[tuple[int, int]] = []
+    taken = SpanSet()
 
     def add(match: re.Match[str], item: _Found) -> None:
-        s, e = match.span()
-        if any(s < te and ts < e for ts, te in taken):
+        if not taken.add(*match.span()):
             return
-        taken.append((s, e))
         item.in_caption = in_caption
         found.append(item)
 
@@ -288,7 +287,7 @@ class DateResolver:
     stateless = True  # depends on the article alone: may run on a worker
 
     def __call__(self, article: Article) -> Article:
-        found = find_expressions(article.full_text, article.language)
+        found = find_expressions(enrichment_text(article), article.language)
         captions = [f for c in article.extras.get("captions", []) for f in
                     find_expressions(c, article.language, in_caption=True)]
         if article.published.value is None:

