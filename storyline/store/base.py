@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from storyline.search import SearchFilters
 
 
+#: A story with at least one event that has not merged into another.
+_HAS_EVENTS = ("EXISTS (SELECT 1 FROM events e WHERE e.story_id = stories.story_id AND e.merged_into IS NULL)")
+
 #: The tables both backends hold, with each backend's words for a few types (:meth:`Store.schema`).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -361,15 +364,15 @@ class Store:
         """Restore open events and stories, so IDs continue and late articles still join."""
         linker.archive = self.closed_stories
         row = self.conn.execute("SELECT value FROM meta WHERE key='linker_state'").fetchone()
-        if row is None:
-            return
-        state = json.loads(row["value"])
+        state = json.loads(row["value"]) if row is not None else {"event_seq": 1, "story_seq": 1}
         clusterer.reset()  # what this file holds now, not what an earlier run remembered
         linker.reset()
         clusterer.next_seq = state["event_seq"]
         linker.next_seq = state["story_seq"]
-        clusterer.clock = _date(state["clock"])
+        clusterer.clock = _date(state.get("clock"))
         linker.clock = _date(state.get("story_clock"))
+        if row is None:
+            return
         for ev in self.conn.execute("SELECT * FROM events WHERE closed=0 ORDER BY seq"):
             ids = [r["article_id"] for r in self.conn.execute(
                 f"SELECT article_id FROM event_articles WHERE event_id=? ORDER BY {self.ROW_ORDER}", (ev["event_id"],))]
@@ -400,6 +403,10 @@ class Store:
         lost = self.conn.execute("SELECT count(*) FROM events WHERE story_id IS NOT NULL AND story_id NOT IN"
                                  " (SELECT story_id FROM stories)").fetchone()[0]
         report("every event's story exists", lost, f"{lost} events point at a missing story")
+        ghosts = self.conn.execute(f"SELECT count(*) FROM stories WHERE NOT {_HAS_EVENTS}").fetchone()[0]
+        results.append({"check": "stories left empty by merges", "ok": True, "note": bool(ghosts),
+                        "detail": f"{ghosts} stories whose events all joined other stories' events (not listed)"
+                        if ghosts else "none"})
         row = self.conn.execute("SELECT value FROM meta WHERE key='linker_state'").fetchone()
         top = self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
         next_seq = json.loads(row["value"])["event_seq"] if row else 1
@@ -413,9 +420,9 @@ class Store:
     # -- reading ---------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         """How many articles, events and stories the file holds."""
-        row = self.conn.execute("SELECT (SELECT count(*) FROM articles) AS articles,"
-                                " (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM stories) AS stories"
-                                ).fetchone()
+        row = self.conn.execute("SELECT (SELECT count(*) FROM articles) AS articles, (SELECT count(*) FROM events"
+                                f" WHERE merged_into IS NULL) AS events, (SELECT count(*) FROM stories WHERE"
+                                f" {_HAS_EVENTS}) AS stories").fetchone()
         return dict(row)
 
     def assignment(self, article_id: str) -> dict[str, Any]:
@@ -424,7 +431,7 @@ class Store:
         row = self.conn.execute("SELECT event_id, reason_json FROM event_articles WHERE article_id=?",
                                 (article_id,)).fetchone()
         if row is None:
-            raise NotFoundError("E015", kind="event", id=f"for article {article_id}", db=self.path)
+            raise NotFoundError("E015", kind="event", command="events", id=f"for article {article_id}", db=self.path)
         event = self.event(row["event_id"])
         return {"article": {"id": article.id, "title": article.title, "language": article.language,
                             "event_date": article.event_date.to_json()},
@@ -515,17 +522,19 @@ class Store:
     def event(self, event_id: str) -> dict[str, Any]:
         found = self.events([event_id])
         if not found:
-            raise NotFoundError("E015", kind="event", id=event_id, db=self.path)
+            raise NotFoundError("E015", kind="event", command="events", id=event_id, db=self.path)
         return found[0]
 
     def stories(self, *, limit: int | None = None, offset: int = 0, latest_first: bool = False,
                 story_ids: list[str] | None = None) -> list[dict[str, Any]]:
         """Stories with a summary of their events; ``latest_first`` orders by last date, then newest."""
         order = "coalesce(last_date, '') DESC, seq DESC" if latest_first else "seq"
-        where, params = "", []
+        # A story all of whose events merged into other stories' events is empty: not listed, and
+        # not found by id (``doctor`` counts them).
+        where, params = f"WHERE {_HAS_EVENTS}", []
         if story_ids is not None:
             condition, params = self._in("story_id", list(story_ids))
-            where = f"WHERE {condition}"
+            where += f" AND {condition}"
         rows = self.conn.execute(f"SELECT * FROM stories {where} ORDER BY {order} LIMIT ? OFFSET ?",
                                  [*params, self.NO_LIMIT if limit is None else limit, offset]).fetchall()
         out = []
@@ -546,7 +555,7 @@ class Store:
     def story(self, story_id: str) -> dict[str, Any]:
         found = self.stories(story_ids=[story_id])
         if not found:
-            raise NotFoundError("E015", kind="story", id=story_id, db=self.path)
+            raise NotFoundError("E015", kind="story", command="stories", id=story_id, db=self.path)
         return found[0]
 
     def max_seq(self) -> int:

@@ -3,11 +3,13 @@ never wait for the one writer; full-text search in FTS5."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 try:
     import fcntl
@@ -30,14 +32,24 @@ class SQLiteStore(Store):
     BEGIN: ClassVar[str] = "BEGIN IMMEDIATE"  # take the write lock now, not at the first write
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        """Open (``create``: or make) a Storyline file. Without ``create`` (the read commands) a
+        file that is not a Storyline database is refused before anything is written to it, and a
+        file this process may not write is opened read-only."""
         self.path = str(path)
-        if not create and self.path != ":memory:" and not Path(self.path).exists():
+        self.read_only = False
+        memory = self.path == ":memory:"
+        exists = memory or Path(self.path).exists()
+        if not create and not exists:
             raise StorylineError("E012", db=self.path)
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None)
-            self.conn.row_factory = sqlite3.Row
-            # PostgreSQL's name for instr(), so search filters are one SQL for both backends.
-            self.conn.create_function("strpos", 2, _strpos, deterministic=True)
+            if exists and not memory:
+                self._refuse_foreign(empty_ok=create)
+            if not memory and not _writable(self.path):
+                if create:
+                    raise StorylineError("E022", db=self.path)
+                self._open_read_only()
+                return
+            self.conn = self._connect(self.path)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
@@ -45,6 +57,38 @@ class SQLiteStore(Store):
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StorylineError("E013", db=self.path, detail=str(exc)) from exc
+
+    @staticmethod
+    def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
+        conn = sqlite3.connect(target, isolation_level=None, uri=uri)
+        conn.row_factory = sqlite3.Row
+        # PostgreSQL's name for instr(), so search filters are one SQL for both backends.
+        conn.create_function("strpos", 2, _strpos, deterministic=True)
+        return conn
+
+    def _refuse_foreign(self, *, empty_ok: bool) -> None:
+        """E013 for a file that is another program's (or no) SQLite database, read without writing:
+        ``doctor --db other.db`` used to add Storyline's tables to it and switch it to WAL."""
+        probe = self._connect(_read_only_uri(self.path), uri=True)
+        try:
+            names = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            probe.close()
+        if not names and empty_ok:
+            return  # an empty file (touch storyline.db): ingest may make it a Storyline database
+        missing = sorted({"meta", "articles", "events"} - names)
+        if missing:
+            raise StorylineError("E013", db=self.path, detail=f"it has no {', '.join(missing)} table"
+                                 + ("s" if len(missing) > 1 else "") if names else "it holds no tables")
+
+    def _open_read_only(self) -> None:
+        """Read a file this process may not write (a shared archive, a read-only mount)."""
+        self.conn = self._connect(_read_only_uri(self.path), uri=True)
+        self.read_only = True
+        row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None or int(row["value"]) != self.schema_version:
+            raise StorylineError("E013", db=self.path, detail=f"it is read-only and its schema "
+                                 f"({row['value'] if row else 1}) needs upgrading to {self.schema_version}")
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -73,7 +117,8 @@ class SQLiteStore(Store):
         if self.path == ":memory:" or fcntl is None:
             yield
             return
-        with open(f"{self.path}.lock", "a+") as handle:
+        # The real path: two writers reaching one file through a symlink must take one lock.
+        with open(f"{os.path.realpath(self.path)}.lock", "a+") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -139,16 +184,27 @@ class SQLiteStore(Store):
         tables = sorted({r[0] for r in orphans})
         out.append(("rows pointing at missing articles or events", len(orphans),
                     f"{len(orphans)} rows in {', '.join(tables)}" if orphans else "none"))
-        try:
-            self.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES('integrity-check')")
-            fts_problem = ""
-        except sqlite3.DatabaseError as exc:
-            fts_problem = str(exc)
+        fts_problem = ""
+        if not self.read_only:  # FTS5's integrity check is a write command: read-only, the counts alone
+            try:
+                self.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES('integrity-check')")
+            except sqlite3.DatabaseError as exc:
+                fts_problem = str(exc)
         indexed = self.conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0]
         stored = self.count_articles()
         out.append(("search index", 1 if fts_problem or indexed != stored else 0,
                     fts_problem or f"{indexed} of {stored} articles indexed"))
         return out
+
+
+def _read_only_uri(path: str) -> str:
+    return f"file:{quote(os.path.abspath(path))}?mode=ro"
+
+
+def _writable(path: str) -> bool:
+    """Whether this process may write the file (or create it, in its folder)."""
+    target = Path(path)
+    return os.access(target, os.W_OK) if target.exists() else os.access(target.parent.resolve(), os.W_OK)
 
 
 def _strpos(text: str | None, part: str | None) -> int | None:

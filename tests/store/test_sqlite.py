@@ -206,3 +206,84 @@ def test_a_split_is_stored_with_its_lineage_and_the_reports_move(tmp_path: Path)
         assert set(clusterer.events) == {"ev-000001", "ev-000002"} and clusterer.next_seq == 3
     shown = CliRunner().invoke(main, ["events", "--lineage", "--db", str(tmp_path / "s.db")])
     assert shown.exit_code == 0 and "split" in shown.output and "groups of" in shown.output
+
+
+def test_two_writers_through_a_symlink_take_one_lock(tmp_path: Path) -> None:
+    """Regression: `link.db -> c1.db` took another lock file, and the second writer crashed with
+    'UNIQUE constraint failed: events.seq', losing its articles."""
+    real = tmp_path / "c1.db"
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    with SQLiteStore(real) as holder, SQLiteStore(link) as other, holder.writer_lock(), \
+            pytest.raises(StorylineError, match="E017"), other.writer_lock(wait=False):
+        pass
+
+
+def test_two_ingest_processes_through_a_symlink_both_store_everything(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from storyline.synthetic import write_jsonl
+
+    real, link = tmp_path / "c1.db", tmp_path / "link.db"
+    link.symlink_to(real)
+    first, second = write_jsonl(tmp_path / "a.jsonl", 30), write_jsonl(tmp_path / "b.jsonl", 30, seed=4)
+    runs = [subprocess.Popen([sys.executable, "-m", "storyline.cli", "ingest", str(data), "--db", str(db),
+                              "--no-ner", "--no-progress"], stderr=subprocess.PIPE, text=True)
+            for data, db in ((first, real), (second, link))]
+    for run in runs:
+        _, said = run.communicate(timeout=600)
+        assert run.returncode == 0, said
+    with SQLiteStore(real) as store:
+        assert store.count_articles() == 60
+        assert all(r["ok"] for r in store.check())
+
+
+def test_read_commands_leave_a_foreign_sqlite_file_byte_identical(tmp_path: Path) -> None:
+    import hashlib
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from storyline.cli import main
+
+    other = tmp_path / "other_app.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+        conn.execute("INSERT INTO notes VALUES ('keep me')")
+    before = hashlib.sha256(other.read_bytes()).hexdigest()
+    for command in (["doctor"], ["events"], ["articles"], ["stories"], ["search", "x"], ["export"]):
+        result = CliRunner().invoke(main, [*command, "--db", str(other)])
+        assert result.exit_code == 1 and "E013" in result.output and "Traceback" not in result.output, command
+    result = CliRunner().invoke(main, ["ingest", str(ARTICLES / "en_quake.txt"), "--db", str(other)])
+    assert result.exit_code == 1 and "not a Storyline database" in result.output
+    assert hashlib.sha256(other.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other_app.db"]  # no -wal, -shm or .lock left
+
+
+def test_a_file_this_process_may_not_write_is_read_read_only(filled: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: a read-only Storyline file was called 'not a Storyline database'. (Tests run as
+    root, who may write anything, so the permission check is what is replaced.)"""
+    import storyline.store.sqlite as backend
+
+    monkeypatch.setattr(backend, "_writable", lambda path: False)
+    with SQLiteStore(filled, create=False) as store:
+        assert store.read_only and store.count_articles() == 2 and store.events()
+        assert all(r["ok"] for r in store.check())
+    with pytest.raises(StorylineError, match="E022"):
+        SQLiteStore(filled)  # a writer is told it cannot write, before it reads anything
+
+
+def test_stories_left_empty_by_merges_are_not_listed_and_doctor_notes_them(filled: Path) -> None:
+    with SQLiteStore(filled) as store:
+        stories = store.stories()
+        assert len(stories) == 2
+        ghost, kept = stories[0]["story_id"], stories[1]["events"][0]["event_id"]
+        store.conn.execute("UPDATE events SET merged_into=? WHERE story_id=?", (kept, ghost))
+        assert [s["story_id"] for s in store.stories()] == [stories[1]["story_id"]]
+        assert store.counts()["stories"] == 1
+        with pytest.raises(NotFoundError):
+            store.story(ghost)
+        note = next(r for r in store.check() if r["check"] == "stories left empty by merges")
+    assert note["ok"] and note["note"] and note["detail"].startswith("1 stories")
