@@ -1,23 +1,26 @@
 """The HTTP API (JSON under ``/api``, OpenAPI at ``/docs``) and the web UI, in one process.
 
-Reading is open; adding articles (``POST /api/ingest``) needs the server's token
-when one is set, and is refused outright when the server listens beyond
-localhost without a token. Every page is rendered on the server with Jinja2
-autoescaping: article text comes from the open web and is never trusted.
+Reading is open (or needs the token, with ``token_reads``); adding articles (``POST
+/api/ingest``) needs the server's bearer token when one is set, is refused outright when
+the server listens beyond localhost without a token, and is refused from other sites'
+pages (``storyline.serve.guard``). One ingest writes at a time and a few wait; past
+that the server answers 503 at once, so reads keep answering. Every page is rendered on
+the server with Jinja2 autoescaping: article text comes from the open web and is never
+trusted.
 """
 
 from __future__ import annotations
 
-import hmac
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 
@@ -25,10 +28,19 @@ from storyline.compare import compare_articles
 from storyline.errors import NotFoundError, StorylineError
 from storyline.search import Searcher, SearchFilters, VectorIndex
 from storyline.serve import views
+from storyline.serve.guard import LOOPBACK_NAMES, Guard, token_matches
 from storyline.store import open_store
 from storyline.store.base import Store
 
 DEFAULT_MAX_BODY = 5_000_000
+#: Ingest requests that may wait while one writes; one more is answered 503 at once.
+DEFAULT_INGEST_QUEUE = 4
+#: Largest ``offset`` a listing takes (SQLite's integers end near 9.2e18; nobody pages that far).
+MAX_OFFSET = 1_000_000_000
+#: Content types POST /api/ingest reads. A browser form can send none of them across sites
+#: without asking the server first (a CORS preflight, which this server never grants).
+INGEST_TYPES = ("application/json", "application/x-ndjson", "application/jsonl")
+_BEARER = HTTPBearer(auto_error=False, description="The server's token (--token-file or $STORYLINE_TOKEN)")
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -38,11 +50,14 @@ class ServerState:
     SQLite connections are per thread (FastAPI runs plain handlers in a thread pool).
     """
 
-    def __init__(self, db: str, *, token: str | None, require_token: bool, max_body: int) -> None:
+    def __init__(self, db: str, *, token: str | None, require_token: bool, max_body: int,
+                 ingest_queue: int = DEFAULT_INGEST_QUEUE) -> None:
         self.db = db
         self.token = token
         self.require_token = require_token
         self.max_body = max_body
+        self.ingest_queue = ingest_queue
+        self.ingests = 0  # ingest requests writing or waiting (counted on the event loop)
         self.index = VectorIndex()
         self._local = threading.local()
         self._opened: list[Store] = []  # every thread's store, closed when the app stops
@@ -100,9 +115,14 @@ def shared_embedder() -> Any:
 
 
 def create_app(db: str, *, token: str | None = None, require_token: bool = False,
-               max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
-    """The Storyline web app over one database file (API docs served from the package, no CDN)."""
-    state = ServerState(db, token=token, require_token=require_token, max_body=max_body)
+               max_body: int = DEFAULT_MAX_BODY, token_reads: bool = False,
+               allowed_hosts: tuple[str, ...] | list[str] | None = LOOPBACK_NAMES,
+               ingest_queue: int = DEFAULT_INGEST_QUEUE) -> Any:
+    """The Storyline web app over one database file (API docs served from the package, no CDN),
+    behind :class:`~storyline.serve.guard.Guard`. ``allowed_hosts``: the names a write may be
+    addressed to (None: any, for an app behind a proxy that checks them)."""
+    state = ServerState(db, token=token, require_token=require_token, max_body=max_body,
+                        ingest_queue=ingest_queue)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -134,29 +154,30 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
         return state.store().counts()
 
     @app.get("/api/articles", tags=["articles"], summary="Newest articles first (no text)")
-    def list_articles(limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    def list_articles(limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                      offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
                       language: Annotated[str | None, Query(max_length=8)] = None) -> list[dict[str, Any]]:
         return state.store().article_summaries(limit=limit, offset=offset, language=language)
 
-    @app.get("/api/articles/{article_id}", tags=["articles"], summary="One article with all that was extracted")
+    @app.get("/api/articles/{article_id:path}", tags=["articles"], summary="One article with all that was extracted")
     def get_article(article_id: str) -> dict[str, Any]:
         return state.store().get_article(article_id).to_json()
 
     @app.get("/api/events", tags=["events"], summary="Events with their articles and why each joined")
     def list_events(limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                    offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+                    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[dict[str, Any]]:
         return state.store().events(limit=limit, offset=offset)
 
-    @app.get("/api/events/{event_id}", tags=["events"], summary="One event")
+    @app.get("/api/events/{event_id:path}", tags=["events"], summary="One event")
     def get_event(event_id: str) -> dict[str, Any]:
         return state.store().event(event_id)
 
     @app.get("/api/stories", tags=["stories"], summary="Stories, latest first")
     def list_stories(limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+                     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[dict[str, Any]]:
         return state.store().stories(limit=limit, offset=offset, latest_first=True)
 
-    @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story with its timeline")
+    @app.get("/api/stories/{story_id:path}", tags=["stories"], summary="One story with its timeline")
     def get_story(story_id: str) -> dict[str, Any]:
         from storyline.timeline import story_timeline
 
@@ -196,25 +217,43 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
                       "id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"},
                       "html": {"type": "string"}, "url": {"type": "string"}, "published": {"type": "string"},
                       "lang": {"type": "string"}}}},
-                  "application/x-ndjson": {"schema": {"type": "string"}}}}})
-    async def ingest(request: Request) -> Any:
+                  "application/x-ndjson": {"schema": {"type": "string"}}}},
+                  "responses": {"207": {"description": "Some lines stored, some failed (each failure with its"
+                                                       " line and reason)"},
+                                "415": {"description": "Not JSON or JSONL"},
+                                "503": {"description": "Too many ingests waiting; retry after the Retry-After"
+                                                       " seconds"}}})
+    async def ingest(request: Request,
+                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None) -> Any:
         denied = _check_token(request, state)
         if denied is not None:
             return denied
+        ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if ctype not in INGEST_TYPES:
+            return JSONResponse({"error": f"send articles as {' or '.join(INGEST_TYPES[:2])} (got "
+                                          f"{ctype or 'no content type'!r})"}, status_code=415)
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > state.max_body:
             return _too_large(state.max_body)
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > state.max_body:
-                return _too_large(state.max_body)
+        if state.ingests > state.ingest_queue:
+            return JSONResponse({"error": "too many ingests are waiting; try again in a few seconds"},
+                                status_code=503, headers={"Retry-After": "5"})
+        state.ingests += 1
         try:
-            lines = views.body_to_jsonl(bytes(body), request.headers.get("content-type", ""))
-        except ValueError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        report = await run_in_threadpool(_ingest_lines, state, lines)
-        status = 422 if report["failed"] and not report["ingested"] and not report["duplicates"] else 200
+            body = bytearray()
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > state.max_body:
+                    return _too_large(state.max_body)
+            try:
+                lines = views.body_to_jsonl(bytes(body), ctype)
+            except ValueError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            report = await run_in_threadpool(_ingest_lines, state, lines)
+        finally:
+            state.ingests -= 1
+        stored = report["ingested"] or report["duplicates"]
+        status = 200 if not report["failed"] else 207 if stored else 422
         return JSONResponse(report, status_code=status)
 
     # -- web UI --------------------------------------------------------------------------------
@@ -234,7 +273,7 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
             result = state.searcher().search(q, filters=filters, limit=30)
         return page(request, "search.html", form=form, result=result)
 
-    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/stories/{story_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(request: Request, story_id: str) -> HTMLResponse:
         from storyline.timeline import story_timeline
 
@@ -244,7 +283,7 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
         return page(request, "story.html", story=story, events=events, chart=views.timeline_chart(events),
                     breakdown=views.breakdown(events))
 
-    @app.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/events/{event_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def event_page(request: Request, event_id: str) -> HTMLResponse:
         store = state.store()
         event = store.event(event_id)
@@ -253,20 +292,20 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
         pairs = [compare_articles(articles[0], other, embedder=shared_embedder()) for other in articles[1:6]]
         return page(request, "event.html", event=event, articles=articles, shared=shared, pairs=pairs)
 
-    @app.get("/entities/{name}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/entities/{name:path}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, name: str) -> HTMLResponse:
         from storyline.timeline import entity_timeline
 
         result = entity_timeline(state.store(), name)
         return page(request, "entity.html", result=result, chart=views.timeline_chart(result["events"]))
 
-    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/articles/{article_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: str) -> HTMLResponse:
         store = state.store()
         article = store.get_article(article_id)
         return page(request, "article.html", article=article, event_id=store.event_of(article_id))
 
-    return app
+    return Guard(app, allowed_hosts=allowed_hosts, token=token, token_reads=token_reads)
 
 
 def is_loopback(host: str) -> bool:
@@ -296,10 +335,9 @@ def _ingest_lines(state: ServerState, lines: str) -> dict[str, Any]:
 
 def _check_token(request: Request, state: ServerState) -> JSONResponse | None:
     if state.token:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), state.token.encode()):
-            return JSONResponse({"error": "ingest needs 'Authorization: Bearer TOKEN' (the server's --token)"},
-                                status_code=401)
+        if not token_matches(request.headers.get("authorization", ""), state.token):
+            return JSONResponse({"error": "ingest needs 'Authorization: Bearer TOKEN' (the server's token)"},
+                                status_code=401, headers={"WWW-Authenticate": 'Bearer realm="storyline"'})
         return None
     if state.require_token:
         return JSONResponse({"error": "ingest is disabled: this server listens beyond localhost without a token; "

@@ -127,6 +127,8 @@ def body_to_jsonl(body: bytes, content_type: str) -> str:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        except RecursionError:
+            raise ValueError("not valid JSON: nested too deeply") from None
         items = data if isinstance(data, list) else [data]
         return "\n".join(json.dumps(item, ensure_ascii=False) for item in items)
     return text

@@ -14,7 +14,7 @@ from storyline.serve import create_app
 
 @pytest.fixture(scope="module")
 def client(fixture_db: Path) -> TestClient:
-    return TestClient(create_app(str(fixture_db)))
+    return TestClient(create_app(str(fixture_db)), base_url="http://127.0.0.1")
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def writable(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Test
     """A copy of the fixture db that ingest tests may change, with a small body limit."""
     db = tmp_path_factory.mktemp("writable") / "w.db"
     shutil.copy(fixture_db, db)
-    return TestClient(create_app(str(db), max_body=20_000))
+    return TestClient(create_app(str(db), max_body=20_000), base_url="http://127.0.0.1")
 
 
 def _summit_event(client: TestClient) -> dict:
@@ -124,7 +124,7 @@ def test_ingest_jsonl_reports_the_bad_line_and_keeps_the_good(writable: TestClie
     body = "\n".join([json.dumps({"id": "ok1", "text": "Flooding closed roads in Lyon on Monday, March 6, 2023."}),
                       "{not json", json.dumps({"id": "no_text"})])
     response = writable.post("/api/ingest", content=body, headers={"content-type": "application/x-ndjson"})
-    assert response.status_code == 200
+    assert response.status_code == 207  # some stored, some failed: each failure says its line
     report = response.json()
     assert report["ingested"] == 1 and report["failed"] == 2
     assert [f["line"] for f in report["failures"]] == [2, 3]
@@ -148,11 +148,20 @@ def test_ingest_refuses_bad_bodies(writable: TestClient, body: bytes, ctype: str
 def test_ingest_token(fixture_db: Path, tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     shutil.copy(fixture_db, db)
-    with_token = TestClient(create_app(str(db), token="s3cret"))
+    with_token = TestClient(create_app(str(db), token="s3cret"), base_url="http://127.0.0.1")
     assert with_token.post("/api/ingest", json={"text": "x"}).status_code == 401
     assert with_token.post("/api/ingest", json={"text": "x"},
                            headers={"authorization": "Bearer wrong"}).status_code == 401
-    public_no_token = TestClient(create_app(str(db), require_token=True))
+    assert with_token.post("/api/ingest", json={"text": "x"},  # a bare token is no bearer token
+                           headers={"authorization": "s3cret"}).status_code == 401
+    for roads, scheme in enumerate(("Bearer", "bearer", "BEARER"), start=2):  # RFC 6750: scheme in any case
+        text = f"Flooding closed {roads} roads in Ghent on Monday, officials said."
+        response = with_token.post("/api/ingest", json={"text": text},
+                                   headers={"authorization": f"{scheme} s3cret"})
+        assert response.status_code == 200 and response.json()["ingested"] == 1, response.text
+    schemes = with_token.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert schemes["HTTPBearer"]["scheme"] == "bearer"
+    public_no_token = TestClient(create_app(str(db), require_token=True), base_url="http://127.0.0.1")
     assert public_no_token.post("/api/ingest", json={"text": "x"}).status_code == 403
     assert public_no_token.get("/api/health").status_code == 200  # reading stays open
 
@@ -206,7 +215,7 @@ def test_missing_pages_are_404_pages(client: TestClient) -> None:
 def test_ingest_while_another_writer_holds_the_file_is_409(writable: TestClient) -> None:
     from storyline.store.sqlite import SQLiteStore
 
-    db = writable.app.state.storyline.db
+    db = writable.app.app.state.storyline.db
     with SQLiteStore(db) as other, other.writer_lock():
         response = writable.post("/api/ingest", json={"text": "A ferry strike began in Split on Monday, May 1, 2023."})
     assert response.status_code == 409 and "Another ingest" in response.json()["error"]
