@@ -26,7 +26,8 @@ from storyline.compare import DIMENSIONS, compare_articles
 from storyline.errors import Skip
 from storyline.metrics import pearson, roc_auc, spearman
 from storyline.pipeline import Pipeline
-from storyline.stages.ingest import article_from_record
+from storyline.stages.clean import KEEP_RAW_TEXT
+from storyline.stages.ingest import article_from_record, load_json_line, unexpected
 
 GOLD_FIELDS = ("grade", "gold", "label", "score", "overall")
 #: Enriched articles remembered while scoring (bounded: memory stays flat on any file).
@@ -50,9 +51,9 @@ def read_pairs(lines: Iterable[str], name: str) -> Iterator[PairLine]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield PairLine(number, error=f"{name} line {number}: not valid JSON ({exc.msg})")
+            record = load_json_line(line)
+        except ValueError as exc:
+            yield PairLine(number, error=f"{name} line {number}: not valid JSON ({exc})")
             continue
         if not isinstance(record, dict):
             yield PairLine(number, error=f"{name} line {number}: expected a JSON object")
@@ -62,13 +63,15 @@ def read_pairs(lines: Iterable[str], name: str) -> Iterator[PairLine]:
             yield PairLine(number, pair_id=record.get("pair_id"),
                            error=f"{name} line {number}: missing or empty {', '.join(missing)}")
             continue
-        sides = []
-        for side in ("1", "2"):
-            fields = {"text": record[f"text{side}"], "title": record.get(f"title{side}"),
-                      "lang": record.get(f"lang{side}"), "url": record.get(f"url{side}"),
-                      "published": record.get(f"published{side}"),
-                      "id": f"{record.get('pair_id', number)}:{side}"}
-            sides.append(article_from_record(fields, source=f"{name}:{number}:{side}"))
+        try:
+            sides = [article_from_record({"text": record[f"text{side}"], "title": record.get(f"title{side}"),
+                                          "lang": record.get(f"lang{side}"), "url": record.get(f"url{side}"),
+                                          "published": record.get(f"published{side}"),
+                                          "id": f"{record.get('pair_id', number)}:{side}"},
+                                         source=f"{name}:{number}:{side}") for side in ("1", "2")]
+        except Exception as exc:  # one line must not stop the batch
+            yield PairLine(number, pair_id=record.get("pair_id"), error=unexpected(f"{name}", exc, number).reason)
+            continue
         yield PairLine(number, pair_id=record.get("pair_id", number), a=sides[0], b=sides[1], record=record)
 
 
@@ -85,7 +88,14 @@ def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, chunk: in
         if key in seen:
             seen.move_to_end(key)
             return seen[key]
-        done = seen[key] = pipeline.enrich(article)
+        try:
+            done = pipeline.enrich(article)
+        except Skip as skip:
+            if skip.code != "E006":
+                raise
+            article.extras[KEEP_RAW_TEXT] = True  # cleaning left nothing: compare what the text says
+            done = pipeline.enrich(article)
+        seen[key] = done
         if len(seen) > cache_size:
             seen.popitem(last=False)
         return done
@@ -96,26 +106,41 @@ def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, chunk: in
                 item.a, item.b = enriched(item.a), enriched(item.b)  # type: ignore[arg-type]
             except Skip as skip:
                 item.error = f"line {item.number}: {skip.args[0]}"
+            except Exception as exc:  # one pair must not stop the batch
+                item.error = unexpected(f"line {item.number}", exc).reason
         if item.error is not None:
             if on_error:
                 on_error(item.error)
             continue
         batch.append(item)
         if len(batch) >= chunk:
-            yield from _score(batch, pipeline, on_done)
+            yield from _score(batch, pipeline, on_done, on_error)
             batch = []
-    yield from _score(batch, pipeline, on_done)
+    yield from _score(batch, pipeline, on_done, on_error)
 
 
-def _score(batch: list[PairLine], pipeline: Pipeline,
-           on_done: Callable[[int], None] | None) -> Iterator[tuple[PairLine, dict[str, Any]]]:
+def _score(batch: list[PairLine], pipeline: Pipeline, on_done: Callable[[int], None] | None,
+           on_error: Callable[[str], None] | None) -> Iterator[tuple[PairLine, dict[str, Any]]]:
     if not batch:
         return
     sides = [side for item in batch for side in (item.a, item.b) if side is not None]
     todo = {id(side): side for side in sides if side.embedding is None}
-    pipeline.embedder.embed_many(list(todo.values()))
+    try:
+        pipeline.embedder.embed_many(list(todo.values()))
+    except Exception:  # one article the embedder refuses: embed each alone, below
+        for side in todo.values():
+            try:
+                pipeline.embedder.embed_many([side])
+            except Exception:
+                side.embedding = None  # its pairs fail in compare_articles and are reported below
     for item in batch:
-        yield item, compare_articles(item.a, item.b)  # type: ignore[arg-type]
+        try:
+            result = compare_articles(item.a, item.b)  # type: ignore[arg-type]
+        except Exception as exc:  # one pair must not stop the batch
+            if on_error:
+                on_error(unexpected(f"line {item.number}", exc).reason)
+            continue
+        yield item, result
     if on_done:
         on_done(len(batch))
 

@@ -110,9 +110,17 @@ def clean(article: Article) -> Article:
             captions.append(line)
         if reason in {"paywall", "tail"}:
             after_paywall = True
-    title, body = _split_title(kept, article.extras.get("given_title"))
-    if not body and title and kept:
-        body = [title]  # a one-line article (a brief, a wire flash) is still news
+    given_title = article.extras.get("given_title")
+    if not kept and article.extras.get(KEEP_RAW_TEXT):
+        kept = lines  # to compare an article, what it says matters more than what it looks like
+    title, body = _split_title(kept, given_title)
+    headline = title or (given_title.strip() if isinstance(given_title, str) else "")
+    headline_only = not body and bool(headline)
+    if headline_only:
+        # A headline with no body left (a feed item whose snippet was "image caption…", a wire flash)
+        # is still news: its title is its text, and the confidences say there was no body.
+        title, body = headline, [headline]
+        article.extras["headline_only"] = True
     if not body:
         raise Skip("E006", path=article.source)
     article.title = title
@@ -120,9 +128,15 @@ def clean(article: Article) -> Article:
     article.lead = _lead(body)
     article.extras["removed"] = removed
     article.extras["captions"] = captions
-    article.confidence["title"] = 0.9 if article.extras.get("given_title") or _is_headline(kept[0]) else 0.4
-    article.confidence["text"] = round(min(1.0, 0.5 + sum(len(p) for p in body) / 4000), 2)
+    article.confidence["title"] = 0.9 if given_title or (kept and _is_headline(kept[0])) else 0.4
+    article.confidence["text"] = 0.0 if headline_only and not kept else \
+        round(min(1.0, 0.5 + sum(len(p) for p in body) / 4000), 2)
     return article
+
+
+#: Set in ``Article.extras`` to keep every line when cleaning would leave none (``similar``
+#: compares such an article by its raw text instead of failing).
+KEEP_RAW_TEXT = "keep_raw_text"
 
 
 def classify_line(line: str, *, position: int = 0, after_paywall: bool = False) -> str | None:

@@ -69,26 +69,33 @@ def iter_paths(paths: Iterable[str]) -> Iterator[Path | str | IngestFailure]:
             continue
         path = Path(raw)
         if path.is_dir():
-            yield from _walk(path, path)
+            yield from _walk(path)
         elif path.is_file():
             yield path
         else:
             yield raw  # reported as E001 by read_source
 
 
-def _walk(folder: Path, root: Path) -> Iterator[Path | IngestFailure]:
-    """Files under ``folder`` in sorted order, hidden ones (dot files, dot folders) left out."""
+def _walk(folder: Path, seen: set[Path] | None = None) -> Iterator[Path | IngestFailure]:
+    """Files under ``folder`` in sorted order, hidden ones (dot files, dot folders) left out; a
+    folder reached twice through symbolic links is read once (a link to a parent is no loop)."""
+    seen = set() if seen is None else seen
     try:
+        real = folder.resolve()
+        if real in seen:
+            return
+        seen.add(real)
         children = sorted(folder.iterdir())
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         name = display_name(folder)
-        yield IngestFailure(name, "E009", Skip("E009", path=name, detail=exc.strerror or exc).args[0])
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        yield IngestFailure(name, "E009", Skip("E009", path=name, detail=detail).args[0])
         return
     for child in children:
         if child.name.startswith("."):
             continue
         if child.is_dir():
-            yield from _walk(child, root)
+            yield from _walk(child, seen)
         elif child.is_file():
             yield child
 
@@ -206,7 +213,8 @@ def parse_jsonl(text: str, name: str) -> Iterator[Article | IngestFailure]:
         except ValueError as exc:
             yield IngestFailure(name, "E004", Skip("E004", path=name, line=number, detail=exc).args[0], number)
             continue
-        if not isinstance(record, dict) or not (record.get("text") or record.get("html")):
+        if not isinstance(record, dict) or not any(isinstance(record.get(k), str) and record[k].strip()
+                                                   for k in ("text", "html")):
             keys = sorted(map(safe_text, map(str, record))) if isinstance(record, dict) else type(record).__name__
             yield IngestFailure(name, "E005", Skip("E005", path=name, line=number, detail=keys).args[0], number)
             continue
