@@ -21,6 +21,9 @@ demo: install
 	$(VENV)/bin/storyline events --db $(DEMO_DB)
 	$(VENV)/bin/storyline stories --db $(DEMO_DB)
 	$(VENV)/bin/storyline timeline --entity "Vladimir Putin" --db $(DEMO_DB)
+	@echo ""
+	@echo "Open the web UI on this database:  . $(VENV)/bin/activate && storyline serve --db $(DEMO_DB)"
+	@echo "then browse http://127.0.0.1:8000/  (README.md has a short tour)"
 
 # The test suite (what CI runs). Tests that need ../shared skip cleanly without it.
 test: install

@@ -86,3 +86,41 @@ def test_iter_paths_recurses_sorted_and_skips_hidden(tmp_path: Path) -> None:
     (tmp_path / ".hidden" / "3.txt").write_text("x")
     names = [Path(p).relative_to(tmp_path).as_posix() for p in iter_paths([str(tmp_path)])]
     assert names == ["1.txt", "b/2.txt"]
+
+
+def test_ingest_unreadable_file_and_folder_are_failures_not_silence(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """As root every file is readable, so the refusals are what the OS would say to anyone else."""
+    (tmp_path / "ok.txt").write_text("Flooding closed roads in Lyon on Monday, officials said.\n")
+    (tmp_path / "secret.txt").write_text("Flooding closed roads in Nantes on Monday, officials said.\n")
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "inside.txt").write_text("Flooding closed roads in Metz on Monday, officials said.\n")
+    real_iterdir, real_read = Path.iterdir, Path.read_bytes
+
+    def iterdir(self: Path):  # type: ignore[no-untyped-def]
+        if self.name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real_iterdir(self)
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "secret.txt":
+            raise PermissionError(13, "Permission denied")
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    records = [r for item in iter_paths([str(tmp_path)]) for r in read_source(item)]
+    failures = {Path(r.source).name: r for r in records if isinstance(r, IngestFailure)}
+    assert [a.id for a in records if isinstance(a, Article)] == ["ok"]
+    assert set(failures) == {"locked", "secret.txt"}
+    assert all(f.code == "E009" and "Permission denied" in f.reason for f in failures.values())
+
+
+def test_ingest_strings_are_made_storable(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_text(json.dumps({"id": "x\ud800y", "title": "T\u0000", "text": "Body\u0000 text \udfff here.",
+                                "url": "http://[::1"}) + "\n")
+    (article,) = _read(path)
+    assert isinstance(article, Article)
+    assert article.id == "x\ufffdy" and article.raw_text == "Body text \ufffd here."
+    assert article.extras["given_title"] == "T" and article.url == "http://[::1" and article.outlet is None
+    article.raw_text.encode("utf-8")  # what a store must be able to do

@@ -138,3 +138,20 @@ def test_postgres_finds_closed_stories_as_sqlite_does(postgres_url: str, tmp_pat
                             [s.story_id for s in store.closed_stories({"Olaf Scholz"}, every[0].first_date, 1)]))
     assert answers[0] == answers[1]
     assert len(answers[0][0]) == 2 and answers[0][1] == answers[0][0][1:] and answers[0][2] == answers[0][0][:1]
+
+
+def test_postgres_stores_what_sqlite_stores_from_text_with_nul_and_surrogates(postgres_url: str,
+                                                                              tmp_path: Path) -> None:
+    """Regression: PostgreSQL refused text holding NUL, and a whole run stopped."""
+    data = tmp_path / "odd.jsonl"
+    data.write_text(json.dumps({"id": "nul\u0000id", "title": "Nul\u0000 title", "text": "Flooding closed\u0000 "
+                                "roads in Lyon on Monday, officials said \ud800."}) + "\n")
+    stored = []
+    for db in (str(tmp_path / "s.db"), postgres_url):
+        result = CliRunner().invoke(main, ["ingest", str(data), "--db", db, "--format", "json"])
+        assert result.exit_code == 0 and json.loads(result.stdout)["ingested"] == 1, result.output
+        with open_store(db) as store:
+            (article,) = list(store.iter_articles())
+            stored.append((article.id, article.title, article.text))
+    text = "Flooding closed roads in Lyon on Monday, officials said \ufffd."
+    assert stored[0] == stored[1] == ("nulid", "Nul title", text)
