@@ -203,6 +203,8 @@ class OnlineEventClusterer:
         self.events: dict[str, EventState] = {}
         self.next_seq = 1
         self.clock: date | None = None
+        #: The clock when quiet events were last closed (saved with the linkers' state).
+        self.closed_at: date | None = None
         #: Events closed since the store last asked (:meth:`drain_closed`).
         self.closed: list[str] = []
         self._index = CentroidIndex()
@@ -231,10 +233,14 @@ class OnlineEventClusterer:
         """Where the article would go, without changing any state."""
         return self._assign(article.id, profile_of(article))[0]
 
-    def learn_one(self, article: Article) -> Assignment:
+    def learn_one(self, article: Article, *, close_quiet: bool = True) -> Assignment:
         """Assign the article and update the event it joins (or opens).
 
-        The article's profile is the last of its event's ``members`` afterwards.
+        The article's profile is the last of its event's ``members`` afterwards. With
+        ``close_quiet`` (the default: a stream), events quiet for ``window_days`` before the clock
+        close once it is assigned; a caller linking a window of articles in date order passes
+        False inside the window, so an undated article linked at its end can still join an event
+        of that window (:class:`~storyline.pipeline.Pipeline`).
         """
         profile = profile_of(article)
         assignment, scored = self._assign(article.id, profile)
@@ -261,8 +267,18 @@ class OnlineEventClusterer:
             self._index.set(event.seq, event.profile.centroid)
         if article_date and (self.clock is None or article_date > self.clock):
             self.clock = article_date
-            splits.extend(self._close_quiet_events(article.id))
+        if close_quiet:
+            splits.extend(self.close_quiet(article.id))
         return dataclasses.replace(assignment, splits=tuple(splits)) if splits else assignment
+
+    def close_quiet(self, article_id: str) -> list[Split]:
+        """Close the events quiet for ``window_days`` before the clock (each checked for a split one
+        last time), if the clock moved since they were last closed; ``article_id`` is the article
+        whose arrival the closing follows (for the lineage of a split)."""
+        if self.clock == self.closed_at:
+            return []
+        self.closed_at = self.clock
+        return self._close_quiet_events(article_id)
 
     # -- internals ---------------------------------------------------------------------
     def _assign(self, article_id: str, profile: Profile) -> tuple[Assignment, dict[str, dict[int, float]]]:

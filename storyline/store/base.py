@@ -308,6 +308,18 @@ class Store:
                                   (_iso(event.profile.date), event.story_id, event.event_id))
             self._save_linker_state(clusterer, linker, touched)
 
+    def save_closing(self, splits: list[Split], clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
+        """Store the events the clusterer closed after a window, and the splits that closing made."""
+        with self._transaction():
+            touched: list[EventState] = []
+            for split in splits:
+                self._record_split(split, open_=split.new_event_id in clusterer.events)
+                touched += [split.kept, split.event]
+            for event in touched:
+                self.conn.execute("UPDATE events SET date=?, story_id=? WHERE event_id=?",
+                                  (_iso(event.profile.date), event.story_id, event.event_id))
+            self._save_linker_state(clusterer, linker, touched)
+
     def _insert_article(self, article: Article) -> None:
         embedding, title_embedding = (_blob(article.embedding), _blob(article.title_embedding))
         extras = {k: v for k, v in article.extras.items() if _jsonable(v)}
@@ -355,7 +367,8 @@ class Store:
             self._set_story_people(story.story_id, story.profile)
         self.conn.executemany("UPDATE stories SET closed=1 WHERE story_id=?", [(s.story_id,) for s in closed])
         state = {"event_seq": clusterer.next_seq, "story_seq": linker.next_seq,
-                 "clock": _iso(clusterer.clock), "story_clock": _iso(linker.clock)}
+                 "clock": _iso(clusterer.clock), "story_clock": _iso(linker.clock),
+                 "closed_at": _iso(clusterer.closed_at)}
         self.conn.execute("INSERT INTO meta VALUES ('linker_state', ?)"
                           " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (json.dumps(state),))
 
@@ -370,6 +383,8 @@ class Store:
         clusterer.next_seq = state["event_seq"]
         linker.next_seq = state["story_seq"]
         clusterer.clock = _date(state.get("clock"))
+        # Earlier versions closed events whenever the clock moved: their clock is where they closed.
+        clusterer.closed_at = _date(state.get("closed_at", state.get("clock")))
         linker.clock = _date(state.get("story_clock"))
         if row is None:
             return
