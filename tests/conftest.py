@@ -21,6 +21,17 @@ def pipeline() -> Pipeline:
     return Pipeline()
 
 
+@pytest.fixture(scope="session")
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database of the hand-written fixture articles, ingested once (copy it before writing)."""
+    from storyline.store.sqlite import SQLiteStore
+
+    db = tmp_path_factory.mktemp("fixtures") / "fixtures.db"
+    with SQLiteStore(db) as store:
+        Pipeline().ingest([str(ARTICLES)], store, progress=False)
+    return db
+
+
 @pytest.fixture
 def fresh_pipeline() -> Pipeline:
     """A pipeline with empty linkers, for tests that cluster."""

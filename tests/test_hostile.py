@@ -151,17 +151,6 @@ def server(fixture_db: Path, tmp_path: Path) -> TestClient:
     return TestClient(create_app(str(db)), base_url="http://127.0.0.1")
 
 
-@pytest.fixture(scope="module")
-def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from storyline.pipeline import Pipeline
-    from storyline.store.sqlite import SQLiteStore
-
-    db = tmp_path_factory.mktemp("served") / "fixtures.db"
-    with SQLiteStore(db) as store:
-        Pipeline().ingest([str(ARTICLES)], store, progress=False)
-    return db
-
-
 def test_http_ingest_reports_each_bad_line_and_stores_the_good(server: TestClient) -> None:
     lines = jsonl_lines()
     body = ("\n".join(line for line, _ in lines) + "\n").encode("utf-8", "surrogatepass")
