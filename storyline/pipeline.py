@@ -270,18 +270,19 @@ class Pipeline:
         ordered = sorted(embedded, key=_time_key)
         for start in range(0, len(ordered), self.batch_size):
             self._link_and_store(ordered[start:start + self.batch_size], store, report)
-        if ordered:
-            self._close_quiet(ordered[-1].id, store)
+        self._close_quiet(store)
 
-    def _close_quiet(self, article_id: str, store: Store) -> None:
-        """After a window: close the events quiet before the clock, and store that (a transaction of
-        its own, so a run resumed after a crash closes them at the same point)."""
-        before = self.clusterer.closed_at
-        splits = self.clusterer.close_quiet(article_id)
+    def _close_quiet(self, store: Store) -> None:
+        """After a window: close the events quiet before the clock, and store that, in a transaction
+        of its own. Also after a window of duplicates only: a run resumed after dying between a
+        window's last batch and this closing must close here too, as the run that died would have.
+        A split the closing makes is recorded on the newest stored article, in both cases the same."""
+        if self.clusterer.clock == self.clusterer.closed_at:
+            return
+        splits = self.clusterer.close_quiet(store.newest_article_id() or "")
         for split in splits:  # the new event stays in its story
             self.linker.add_event(split.event)
-        if self.clusterer.closed_at != before:  # the clock moved: store where it closed, and what
-            store.save_closing(splits, self.clusterer, self.linker)
+        store.save_closing(splits, self.clusterer, self.linker)
 
     def _embed(self, batch: list[Article], report: IngestReport) -> list[Article]:
         """Embed a batch; when that fails, each article alone, so only the culprit is reported."""

@@ -94,7 +94,7 @@ def _state(clusterer: OnlineEventClusterer, linker: StoryLinker) -> dict[str, ob
     stories = {s.story_id: (s.seq, s.label, s.first_date, s.last_date, s.profile.to_json())
                for s in linker.stories.values()}
     return {"events": events, "stories": stories, "next": (clusterer.next_seq, linker.next_seq),
-            "clocks": (clusterer.clock, linker.clock)}
+            "clocks": (clusterer.clock, linker.clock, clusterer.closed_at)}
 
 
 def test_after_every_batch_a_resumed_run_starts_from_the_state_the_running_one_holds(tmp_path: Path) -> None:
@@ -113,9 +113,21 @@ def test_after_every_batch_a_resumed_run_starts_from_the_state_the_running_one_h
         assert _state(*resumed) == _state(pipeline.clusterer, pipeline.linker), f"after batch {len(compared) + 1}"
         compared.append(len(batch))
 
+    close_window = pipeline._close_quiet
+    closings: list[bool] = []
+
+    def close_and_compare(store: SQLiteStore) -> None:  # after each window: its closing, stored alone
+        close_window(store)
+        resumed = (OnlineEventClusterer(), StoryLinker())
+        store.load_linkers(*resumed)
+        assert _state(*resumed) == _state(pipeline.clusterer, pipeline.linker), f"after window {len(closings) + 1}"
+        closings.append(True)
+
     pipeline._link_and_store = store_and_compare  # type: ignore[method-assign]
+    pipeline._close_quiet = close_and_compare  # type: ignore[method-assign]
+    pipeline.order_window = 100  # six windows, so events close between them
     with store:
         pipeline.ingest([str(write_jsonl(tmp_path / "news.jsonl", 600))], store, progress=False)
         lineage = store.lineage()
-    assert sum(compared) == 600
+    assert sum(compared) == 600 and len(closings) == 7  # six windows, and the run's last (empty) flush
     assert any(change["kind"] == "merge" for change in lineage), "no merge happened: the test lost its point"

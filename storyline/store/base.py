@@ -573,6 +573,10 @@ class Store:
             raise NotFoundError("E015", kind="story", command="stories", id=story_id, db=self.path)
         return found[0]
 
+    def newest_article_id(self) -> str | None:
+        row = self.conn.execute("SELECT id FROM articles ORDER BY seq DESC LIMIT 1").fetchone()
+        return row["id"] if row else None
+
     def max_seq(self) -> int:
         return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
 
