@@ -225,6 +225,8 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
                                                        " seconds"}}})
     async def ingest(request: Request,
                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None) -> Any:
+        # ``credentials`` declares the bearer scheme in OpenAPI (the docs' Authorize button); the
+        # check itself is _check_token's, which also says why a request was refused.
         denied = _check_token(request, state)
         if denied is not None:
             return denied
