@@ -283,7 +283,7 @@ def test_stories_left_empty_by_merges_are_not_listed_and_doctor_notes_them(fille
         store.conn.execute("UPDATE events SET merged_into=? WHERE story_id=?", (kept, ghost))
         assert [s["story_id"] for s in store.stories()] == [stories[1]["story_id"]]
         assert store.counts()["stories"] == 1
-        with pytest.raises(NotFoundError):
+        with pytest.raises(NotFoundError, match="List them with 'storyline stories'"):
             store.story(ghost)
         note = next(r for r in store.check() if r["check"] == "stories left empty by merges")
     assert note["ok"] and note["note"] and note["detail"].startswith("1 stories")
