@@ -45,18 +45,32 @@ class SQLiteStore(Store):
             if exists and not memory:
                 self._refuse_foreign(empty_ok=create)
             if not memory and not _writable(self.path):
-                if create:
-                    raise StorylineError("E022", db=self.path)
-                self._open_read_only()
+                self._read_instead(create)
                 return
-            self.conn = self._connect(self.path)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA foreign_keys=ON")
-            self.conn.executescript(";\n".join(self.schema()))
-            self._migrate()
+            try:
+                self._open_for_writing()
+            except sqlite3.OperationalError as exc:  # the OS said no where access() said yes (root, a
+                if memory or not exists or not _refused_writing(exc):  # read-only mount, chattr +i)
+                    raise
+                if getattr(self, "conn", None) is not None:
+                    self.conn.close()
+                self._read_instead(create)
         except sqlite3.DatabaseError as exc:
             raise StorylineError("E013", db=self.path, detail=str(exc)) from exc
+
+    def _open_for_writing(self) -> None:
+        self.conn = self._connect(self.path)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.executescript(";\n".join(self.schema()))
+        self._migrate()
+
+    def _read_instead(self, create: bool) -> None:
+        """A writer is told it cannot write (E022); a reader reads."""
+        if create:
+            raise StorylineError("E022", db=self.path)
+        self._open_read_only()
 
     @staticmethod
     def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
@@ -69,7 +83,7 @@ class SQLiteStore(Store):
     def _refuse_foreign(self, *, empty_ok: bool) -> None:
         """E013 for a file that is another program's (or no) SQLite database, read without writing:
         ``doctor --db other.db`` used to add Storyline's tables to it and switch it to WAL."""
-        probe = self._connect(_read_only_uri(self.path), uri=True)
+        probe = self._reader()
         try:
             names = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         finally:
@@ -81,9 +95,21 @@ class SQLiteStore(Store):
             raise StorylineError("E013", db=self.path, detail=f"it has no {', '.join(missing)} table"
                                  + ("s" if len(missing) > 1 else "") if names else "it holds no tables")
 
+    def _reader(self) -> sqlite3.Connection:
+        """A connection that only reads. A WAL file needs its ``-shm`` beside it even to be read; where
+        that cannot be created (a folder this process may not write) the file is read as immutable,
+        which needs none: a read-only archive is not being written meanwhile."""
+        conn = self._connect(_read_only_uri(self.path), uri=True)
+        try:
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+            return self._connect(_read_only_uri(self.path) + "&immutable=1", uri=True)
+
     def _open_read_only(self) -> None:
         """Read a file this process may not write (a shared archive, a read-only mount)."""
-        self.conn = self._connect(_read_only_uri(self.path), uri=True)
+        self.conn = self._reader()
         self.read_only = True
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is None or int(row["value"]) != self.schema_version:
@@ -199,6 +225,11 @@ class SQLiteStore(Store):
 
 def _read_only_uri(path: str) -> str:
     return f"file:{quote(os.path.abspath(path))}?mode=ro"
+
+
+def _refused_writing(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's words for a file, or its -wal/-shm beside it, that may not be written or created."""
+    return any(words in str(exc) for words in ("readonly", "read-only", "unable to open"))
 
 
 def _writable(path: str) -> bool:

@@ -287,3 +287,25 @@ def test_stories_left_empty_by_merges_are_not_listed_and_doctor_notes_them(fille
             store.story(ghost)
         note = next(r for r in store.check() if r["check"] == "stories left empty by merges")
     assert note["ok"] and note["note"] and note["detail"].startswith("1 stories")
+
+
+def test_a_read_only_file_in_a_folder_nobody_may_write_is_still_read(filled: Path, tmp_path: Path) -> None:
+    """No -shm can be created beside it, which a WAL file needs even to be read: it is read as
+    immutable instead of being called 'not a Storyline database'. An immutable folder stands in for
+    one this user may not write (tests run as root); skipped where chattr cannot set it."""
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    shutil.copy(filled, folder / "archive.db")
+    (folder / "archive.db").chmod(0o444)
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        with SQLiteStore(folder / "archive.db", create=False) as store:
+            assert store.read_only and store.count_articles() == 2 and len(store.events()) == 2
+        with pytest.raises(StorylineError, match="E022"):
+            SQLiteStore(folder / "archive.db")
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=False)
