@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from storyline.article import Article
 from storyline.errors import Skip, StorylineError
-from storyline.stages.ingest import IngestFailure
+from storyline.stages.ingest import IngestFailure, unexpected
 
 if TYPE_CHECKING:
     from storyline.pipeline import Stage
@@ -37,16 +37,21 @@ def enrich_partition(articles: list[Article], stages: Sequence[Stage]) -> list[A
         alive = [i for i, item in enumerate(results) if isinstance(item, Article)]
         many = getattr(current, "many", None)
         if many is not None:
-            for i, article in zip(alive, many([results[i] for i in alive]), strict=True):
-                results[i] = article
-            continue
+            try:
+                for i, article in zip(alive, many([results[i] for i in alive]), strict=True):
+                    results[i] = article
+                continue
+            except Exception:  # one article broke the batch: run the stage on each alone, below
+                pass
         for i in alive:
             article = results[i]
             assert isinstance(article, Article)
             try:
                 results[i] = current(article)
             except Skip as skip:
-                results[i] = IngestFailure(article.source, skip.code, skip.args[0])
+                results[i] = IngestFailure(article.source, skip.code, skip.args[0], article.extras.get("line"))
+            except Exception as exc:  # one article must not stop the partition
+                results[i] = unexpected(article.source, exc, article.extras.get("line"))
     return results
 
 
@@ -123,6 +128,9 @@ class DaskEngine:
 
 
 def _paired(chunk: list[Record], future: Any) -> Iterator[tuple[Record, Record]]:
-    results = iter(future.result())
+    try:
+        results = iter(future.result())
+    except Exception as exc:  # the task itself failed (a worker died): each of its articles is reported
+        results = iter([unexpected(r.source, exc, r.extras.get("line")) for r in chunk if isinstance(r, Article)])
     for record in chunk:
         yield record, (next(results) if isinstance(record, Article) else record)

@@ -56,6 +56,29 @@ def test_enrich_partition_turns_an_unusable_article_into_a_failure() -> None:
     assert out[1].source == "b.txt" and out[1].code == "E006"
 
 
+def test_enrich_partition_reports_an_unexpected_error_and_keeps_the_rest() -> None:
+    """A stage that raises on one article, alone or in a batch (``many``), fails that article only."""
+
+    class Fragile:
+        needs, sets, stateless = ("text",), (), True
+
+        def __call__(self, article: Article) -> Article:
+            if "BOOM" in article.text:
+                raise RuntimeError("a stage bug")
+            return article
+
+        def many(self, articles: list[Article]) -> list[Article]:
+            return [self(a) for a in articles]
+
+    workers, _ = split_for_workers(default_stages(use_ner=False))
+    text = (FIXTURES / "en_quake.txt").read_text(encoding="utf-8")
+    articles = [Article(id=n, source=f"{n}.txt", raw_text=text + extra) for n, extra in
+                (("a", ""), ("b", "\nBOOM went the stage."), ("c", "\nA third report."))]
+    out = enrich_partition(articles, [*workers, Fragile()])
+    assert [type(r).__name__ for r in out] == ["Article", "IngestFailure", "Article"]
+    assert out[1].code == "E090" and "RuntimeError: a stage bug" in out[1].reason
+
+
 def _copy(article: Article) -> Article:
     import copy
 
