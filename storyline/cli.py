@@ -519,22 +519,43 @@ def doctor(db: str, fmt: str) -> None:
 @click.option("--workers", type=click.IntRange(1, 256), help="With --engine dask: local worker processes.")
 @click.option("--linking", is_flag=True, help="Time only linking and storing (events, stories), on a pool of "
               "1,000 enriched articles replayed 100 weeks later each pass; prints the rate per tenth of the run.")
+@click.option("--floor", "floor_data", type=click.Path(exists=True, dir_okay=False), metavar="FILE.jsonl",
+              help="Real articles (e.g. ../shared/data/ecbplus/train.jsonl): ingest them as 'storyline ingest' does, "
+                   "then time each model alone on them (the floor), and print floor / pipeline. The first --n "
+                   "articles (1,000 by default).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @FORMAT
 @_friendly
 def bench(sizes: tuple[int, ...], words: int, no_ner: bool, ner_chars: int | None, engine: str, scheduler: str | None,
-          workers: int | None, linking: bool, progress: bool | None, fmt: str) -> None:
+          workers: int | None, linking: bool, floor_data: str | None, progress: bool | None, fmt: str) -> None:
     """Time the whole pipeline (clean, enrich, embed, cluster, store) on generated articles.
 
     Prints articles/s per stage and overall, peak memory, and which stage bounds the
     rate, for each --n. Uses a temporary database; nothing of yours is touched.
     With --linking, the clusterer and store alone, with the curve of their rate.
+    With --floor FILE, real articles: the whole ingest beside its models alone.
+
+    \b
+      storyline bench --floor ../shared/data/ecbplus/train.jsonl
     """
     from tqdm import tqdm
 
     from storyline.bench import run, run_linking
 
     show = progress if progress is not None else sys.stderr.isatty()
+    if floor_data:
+        from storyline.floor import measure_floor
+
+        result = measure_floor(floor_data, limit=sizes[0], use_ner=not no_ner)
+        if fmt == "json":
+            _echo_json(result)
+            return
+        pipe, floor = result["pipeline"], result["floor"]
+        click.echo(f"{result['articles']} articles: the pipeline {pipe['articles_per_second']} articles/s "
+                   f"({pipe['seconds']} s), its models alone {floor['articles_per_second']} articles/s "
+                   f"({floor['seconds']} s); floor / pipeline {result['ratio']}; peak RSS {result['peak_rss_mb']} MB")
+        _echo_table(["model alone", "ms/article"], [[k, f"{v:.2f}"] for k, v in floor["ms_per_article"].items()])
+        return
     results = []
     if linking:
         for n in sizes:

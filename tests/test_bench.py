@@ -1,11 +1,13 @@
 """`storyline bench` runs the real pipeline on generated articles and reports every stage."""
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from storyline.bench import run
 from storyline.cli import main
+from tests.conftest import ARTICLES
 
 
 def test_bench_times_every_stage_and_stores_everything() -> None:
@@ -38,3 +40,17 @@ def test_bench_linking_replays_the_pool_later_and_reports_a_curve() -> None:
                                         "--no-progress"])
     assert outcome.exit_code == 0, outcome.output
     assert "articles linked and stored" in outcome.output and "open events" in outcome.output
+
+
+def test_bench_floor_times_the_pipeline_beside_its_models_alone(tmp_path: Path) -> None:
+    data = tmp_path / "real.jsonl"
+    data.write_text("".join(json.dumps({"id": p.stem, "text": p.read_text()}) + "\n"
+                            for p in sorted(ARTICLES.glob("*.txt"))))
+    result = CliRunner().invoke(main, ["bench", "--floor", str(data), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["articles"] == report["stored"] == 5
+    assert set(report["floor"]["ms_per_article"]) == {"language", "ner", "dates", "embed"}
+    assert report["floor"]["seconds"] > 0 and report["pipeline"]["seconds"] > 0 and report["ratio"] > 0
+    table = CliRunner().invoke(main, ["bench", "--floor", str(data), "--n", "2"])
+    assert table.exit_code == 0 and "2 articles: the pipeline" in table.output and "floor / pipeline" in table.output
