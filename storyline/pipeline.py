@@ -165,15 +165,17 @@ class Pipeline:
         """Read, enrich, link and store everything under ``paths`` (the per-article stages on
         ``engine``'s workers when given)."""
         sources = list(iter_paths(paths))
-        show = progress if progress is not None else (len(sources) > 3 and sys.stderr.isatty())
+        show = progress if progress is not None else sys.stderr.isatty()
         report = IngestReport()
-        bar = _progress(len(sources), show)
+        bar = _progress(show)
 
         def records() -> Iterator[Article | IngestFailure]:
-            for item in sources:
-                yield from read_source(item, max_bytes=max_bytes)
-                bar.update(1)
-                bar.set_postfix(articles=len(report.ingested), failed=len(report.failures))
+            for number, item in enumerate(sources, start=1):
+                for record in read_source(item, max_bytes=max_bytes):
+                    yield record
+                    bar.update(1)  # records read: articles and failures, whatever file they are in
+                    bar.set_postfix(files=f"{number}/{len(sources)}", stored=len(report.ingested),
+                                    failed=len(report.failures), refresh=False)
 
         try:
             return self.ingest_records(records(), store, report=report, engine=engine)
@@ -356,7 +358,8 @@ def _time_key(article: Article) -> tuple[int, str]:
     return (0, when.isoformat()) if when else (1, "")
 
 
-def _progress(total: int, show: bool) -> Any:
+def _progress(show: bool) -> Any:
+    """Counts records (articles and failures): a file may hold one article or a million."""
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="file", disable=not show, file=sys.stderr, desc="ingest")
+    return tqdm(unit="article", disable=not show, file=sys.stderr, desc="ingest")

@@ -122,7 +122,11 @@ def unexpected(name: str, exc: BaseException, line: int | None = None) -> Ingest
 
 def _read(item: Path | str, name: str, max_bytes: int) -> Iterator[Article | IngestFailure]:
     if item == "-":
-        data = sys.stdin.buffer.read(max_bytes + 1)
+        first = sys.stdin.buffer.readline(max_bytes + 1)
+        if first.lstrip()[:1] == b"{":  # JSONL: read and yield line by line, so a pipe is stored as it flows
+            yield from _stdin_jsonl(first, name, max_bytes)
+            return
+        data = first + sys.stdin.buffer.read(max_bytes + 1 - len(first))
         if len(data) > max_bytes:
             yield _failure(name, Skip("E008", path=name, detail=max_bytes))
             return
@@ -203,9 +207,29 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def parse_jsonl(text: str, name: str) -> Iterator[Article | IngestFailure]:
-    """One article per line; a broken line is a failure with its line number."""
-    for number, line in enumerate(text.splitlines(), start=1):
+def _stdin_jsonl(first: bytes, name: str, max_bytes: int) -> Iterator[Article | IngestFailure]:
+    """JSONL from standard input, a line at a time (``--max-bytes`` bounds the whole stream)."""
+    read = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal read
+        line = first
+        while line:
+            read += len(line)
+            if read > max_bytes:
+                return
+            yield line.decode("utf-8", errors="replace")
+            line = sys.stdin.buffer.readline(max_bytes + 1)
+
+    yield from parse_jsonl(lines(), name)
+    if read > max_bytes:
+        yield _failure(name, Skip("E008", path=name, detail=max_bytes))
+
+
+def parse_jsonl(text: str | Iterable[str], name: str) -> Iterator[Article | IngestFailure]:
+    """One article per line (a text, or lines as they come); a broken line is a failure with its
+    line number."""
+    for number, line in enumerate(text.splitlines() if isinstance(text, str) else text, start=1):
         if not line.strip():
             continue
         try:
