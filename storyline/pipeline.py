@@ -249,7 +249,7 @@ class Pipeline:
             for current in stages if stages is not None else self.stages:
                 article = current(article)
         except Skip as skip:
-            report.failures.append(IngestFailure(record.source, skip.code, skip.args[0], record.extras.get("line")))
+            report.failures.append(IngestFailure(_where(record), skip.code, skip.args[0], record.extras.get("line")))
             return
         except Exception as exc:  # one article must not stop the run
             report.failures.append(_failure_of(record, exc))
@@ -344,12 +344,16 @@ class Pipeline:
         report.ingested.extend(article.id for article, *_ in items)
 
 
+def _where(article: Article) -> str:
+    """Where an article was read (``file:line`` for JSONL, even when its source is its URL)."""
+    return str(article.extras.get("read_from") or article.source)
+
+
 def _failure_of(article: Article, exc: BaseException) -> IngestFailure:
-    """An unexpected error on one article, reported with where the article came from."""
+    """An unexpected error on one article, reported with the file it was read from and its line."""
     line = article.extras.get("line")
-    source = article.source.rsplit(":", 1)[0] if line is not None and article.source.endswith(f":{line}") \
-        else article.source
-    return unexpected(source, exc, line)
+    where = _where(article)
+    return unexpected(where.removesuffix(f":{line}") if line is not None else where, exc, line)
 
 
 def _time_key(article: Article) -> tuple[int, str]:

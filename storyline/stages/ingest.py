@@ -257,8 +257,9 @@ def load_json_line(line: str) -> object:
 
 
 def article_from_record(record: dict[str, object], *, source: str, line: int | None = None) -> Article:
-    """Build an article from a JSONL record (fields: id, title, text|html, url, published, lang)."""
-    url = _str_or_none(record.get("url"))
+    """Build an article from a JSONL record (fields: id, title, text|html, url or source_url, outlet,
+    published, lang)."""
+    url = _str_or_none(record.get("url") or record.get("source_url"))
     html = _str_or_none(record.get("html"))
     ident = _str_or_none(record.get("id"))
     if html and not record.get("text"):
@@ -267,6 +268,11 @@ def article_from_record(record: dict[str, object], *, source: str, line: int | N
         article = article_from_text(str(record["text"]), source=url or source, article_id=ident, url=url)
     if line is not None:
         article.extras["line"] = line
+    article.extras["read_from"] = source  # file:line, for a failure report when the source is the URL
+    outlet = _str_or_none(record.get("outlet"))
+    if outlet:  # the record's word beats the URL's host name
+        article.outlet = outlet
+    article.confidence["outlet"] = 1.0 if outlet else 0.9 if article.outlet and url else 0.0
     title = _str_or_none(record.get("title"))
     if title:
         article.extras["given_title"] = title

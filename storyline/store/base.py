@@ -632,7 +632,8 @@ class Store:
 
     def export_rows(self) -> Iterator[dict[str, Any]]:
         for row in self.conn.execute(
-            "SELECT a.id, a.source, a.url, a.title, a.language, a.published, a.event_date, ea.event_id, ev.story_id"
+            "SELECT a.id, a.source, a.url, a.outlet, a.title, a.language, a.published, a.event_date, ea.event_id,"
+            " ev.story_id"
             " FROM articles a LEFT JOIN event_articles ea ON ea.article_id=a.id"
             " LEFT JOIN events ev ON ev.event_id=ea.event_id ORDER BY a.seq"
         ):

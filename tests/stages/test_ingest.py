@@ -124,3 +124,16 @@ def test_ingest_strings_are_made_storable(tmp_path: Path) -> None:
     assert article.id == "x\ufffdy" and article.raw_text == "Body text \ufffd here."
     assert article.extras["given_title"] == "T" and article.url == "http://[::1" and article.outlet is None
     article.raw_text.encode("utf-8")  # what a store must be able to do
+
+
+def test_ingest_jsonl_provenance_url_source_url_and_outlet(tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "text": "Flooding closed roads.", "source_url": "https://www.example.org/floods"},
+        {"id": "b", "text": "Fire in Porto.", "url": "https://news.example.com/fire", "outlet": "Example News"},
+        {"id": "c", "text": "Strike in Ghent."}]) + "\n")
+    a, b, c = _read(path)
+    assert isinstance(a, Article) and isinstance(b, Article) and isinstance(c, Article)
+    assert (a.url, a.outlet, a.confidence["outlet"]) == ("https://www.example.org/floods", "example.org", 0.9)
+    assert (b.outlet, b.confidence["outlet"]) == ("Example News", 1.0)
+    assert (c.outlet, c.confidence["outlet"], c.extras["read_from"]) == (None, 0.0, f"{path}:3")
