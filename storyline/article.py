@@ -49,10 +49,27 @@ class DatedValue:
     confidence: float = 0.0
     basis: str = "not found"
 
+    #: Below this confidence a date is an estimate, and shown as one.
+    ESTIMATED_BELOW = 0.8
+
+    @property
+    def estimated(self) -> bool:
+        return self.value is not None and self.confidence < self.ESTIMATED_BELOW
+
+    def display(self) -> str:
+        """As exact as it is: "2015-10-02", "Oct 2016" or "2008", with "≈ " for an estimate (a year
+        estimate was shown as "2008-01-01")."""
+        if self.value is None:
+            return "unknown"
+        shown = {"month": self.value.strftime("%b %Y"), "year": str(self.value.year)}.get(
+            self.precision, self.value.isoformat())
+        return f"≈ {shown}" if self.estimated else shown
+
     def to_json(self) -> dict[str, Any]:
         return {
             "date": self.value.isoformat() if self.value else None,
             "precision": self.precision,
+            "estimated": self.estimated,
             "confidence": round(self.confidence, 2),
             "basis": self.basis,
         }

@@ -143,8 +143,8 @@ def articles(db: str, article_id: str | None, no_text: bool, fmt: str) -> None:
         items = [store.get_article(article_id)] if article_id else list(store.iter_articles())
         _emit(fmt, [a.to_json(with_text=not no_text) for a in items],
               ["id", "lang", "published", "event date", "title", "main entities"],
-              lambda: [[a.id, a.language or "?", _date_cell(a.published.to_json()),
-                        _date_cell(a.event_date.to_json()), a.title, ", ".join(e.canonical for e in a.entities[:4])]
+              lambda: [[a.id, a.language or "?", a.published.display(),
+                        a.event_date.display(), a.title, ", ".join(e.canonical for e in a.entities[:4])]
                        for a in items])
 
 
@@ -751,12 +751,6 @@ def _why_grouped(event: dict[str, Any]) -> str:
 
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def _date_cell(value: dict[str, Any]) -> str:
-    if not value.get("date"):
-        return "unknown"
-    return value["date"] + ("" if value.get("confidence", 0) >= 0.8 else " (est.)")
 
 
 def _echo_table(headers: list[str], rows: Iterable[list[Any]], max_width: int = 66) -> None:

@@ -61,6 +61,9 @@ def test_cli_events_stories_timeline_and_export(ingested: Path) -> None:
     result = CliRunner().invoke(main, ["export", "--db", str(ingested)])
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert {"id", "source", "event_id", "story_id", "language", "published", "event_date"} <= set(rows[0])
+    assert {"outlet", "published_precision", "published_estimated", "event_date_precision",
+            "event_date_estimated"} <= set(rows[0])
+    assert {row["event_date_precision"] for row in rows} <= {"day", "month", "year", "unknown"}
 
 
 def test_cli_table_output_and_reingest_skips_duplicates(ingested: Path) -> None:

@@ -161,6 +161,11 @@ class Store:
                                  detail=f"schema {version} is newer than this Storyline ({self.schema_version})")
         for step in range(version + 1, self.schema_version + 1):
             with self._transaction():
+                # Read again under the write lock: two first runs on one new file both got here, and
+                # the second must not apply a step the first already applied (ALTER TABLE would fail).
+                done = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if done is not None and int(done["value"]) >= step:
+                    continue
                 self.MIGRATIONS[step](self)
                 self._set_meta("schema_version", str(step))
         if row is None:
@@ -633,11 +638,15 @@ class Store:
     def export_rows(self) -> Iterator[dict[str, Any]]:
         for row in self.conn.execute(
             "SELECT a.id, a.source, a.url, a.outlet, a.title, a.language, a.published, a.event_date, ea.event_id,"
-            " ev.story_id"
+            " ev.story_id, a.published_json, a.event_date_json"
             " FROM articles a LEFT JOIN event_articles ea ON ea.article_id=a.id"
             " LEFT JOIN events ev ON ev.event_id=ea.event_id ORDER BY a.seq"
         ):
-            yield dict(row)
+            out = dict(row)
+            for field in ("published", "event_date"):  # how exact each date is, beside it
+                dated = _dated(json.loads(out.pop(f"{field}_json")))
+                out[f"{field}_precision"], out[f"{field}_estimated"] = dated.precision, dated.estimated
+            yield out
 
 
 

@@ -63,7 +63,9 @@ class SQLiteStore(Store):
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.executescript(";\n".join(self.schema()))
+        # One transaction: another process opening the file meanwhile sees no tables or all of them,
+        # never some (it would call a half-made file "not a Storyline database").
+        self.conn.executescript("BEGIN IMMEDIATE;\n" + ";\n".join(self.schema()) + ";\nCOMMIT;")
         self._migrate()
 
     def _read_instead(self, create: bool) -> None:

@@ -140,3 +140,16 @@ def test_dates_a_later_year_close_to_the_latest_date_keeps_it() -> None:
                        "He was due for release in 2010.", "en")
     assert article.published.value == date(2005, 12, 19) and article.published.precision == "day"
     assert article.event_date.value == date(2005, 12, 19)
+
+
+@pytest.mark.parametrize(("value", "precision", "confidence", "shown"), [
+    (date(2015, 10, 2), "day", 0.9, "2015-10-02"),
+    (date(2015, 10, 2), "day", 0.5, "≈ 2015-10-02"),
+    (date(2016, 10, 1), "month", 0.9, "Oct 2016"),
+    (date(2008, 1, 1), "year", 0.4, "≈ 2008"),  # was shown as 2008-01-01
+    (None, "unknown", 0.0, "unknown"),
+])
+def test_dates_are_shown_as_exact_as_they_are(value, precision, confidence, shown) -> None:  # type: ignore[no-untyped-def]
+    dated = DatedValue(value=value, precision=precision, confidence=confidence, basis="test")
+    assert dated.display() == shown
+    assert dated.to_json()["estimated"] == (value is not None and confidence < 0.8)
