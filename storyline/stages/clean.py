@@ -129,8 +129,7 @@ def clean(article: Article) -> Article:
     article.extras["removed"] = removed
     article.extras["captions"] = captions
     article.confidence["title"] = 0.9 if given_title or (kept and _is_headline(kept[0])) else 0.4
-    article.confidence["text"] = 0.0 if headline_only and not kept else \
-        round(min(1.0, 0.5 + sum(len(p) for p in body) / 4000), 2)
+    article.confidence["text"] = 0.0 if headline_only else round(min(1.0, 0.5 + sum(len(p) for p in body) / 4000), 2)
     return article
 
 

@@ -75,3 +75,16 @@ def test_clean_does_not_mutate_raw_text() -> None:
     article = clean(make_article(raw))
     assert article.raw_text == raw
     assert "Lire aussi" not in article.text and "newsletter" not in article.text
+
+
+def test_clean_keeps_a_headline_whose_body_is_all_furniture() -> None:
+    """A feed item whose snippet is a caption, or nothing but its own title, is news: stored with its
+    headline as text, text confidence 0 (issue: headline-only items were rejected with E006)."""
+    for raw in ("Image caption Trains at a platform (Reuters)", "Strike halts trains across Belgium"):
+        article = make_article(raw)
+        article.extras["given_title"] = "Strike halts trains across Belgium"
+        cleaned = clean(article)
+        assert cleaned.text == cleaned.title == "Strike halts trains across Belgium"
+        assert cleaned.extras["headline_only"] and cleaned.confidence["text"] == 0.0
+    with pytest.raises(Skip):
+        clean(make_article("Accept cookies\nPrivacy policy"))  # no headline at all: nothing to keep
