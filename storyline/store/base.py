@@ -303,27 +303,24 @@ class Store:
                     self._record_merge(merge)
                 for split in assignment.splits:
                     self._record_split(split, open_=split.new_event_id in clusterer.events)
-            touched_by_id: dict[int, EventState] = {}
-            for _, assignment, event, _ in items:
-                for part in (event, *(e for split in assignment.splits for e in (split.kept, split.event))):
-                    touched_by_id.setdefault(id(part), part)
-            touched = list(touched_by_id.values())
-            for event in touched:
-                self.conn.execute("UPDATE events SET date=?, story_id=? WHERE event_id=?",
-                                  (_iso(event.profile.date), event.story_id, event.event_id))
-            self._save_linker_state(clusterer, linker, touched)
+            self._save_touched([part for _, assignment, event, _ in items for part in
+                                (event, *(e for split in assignment.splits for e in (split.kept, split.event)))],
+                               clusterer, linker)
 
     def save_closing(self, splits: list[Split], clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
         """Store the events the clusterer closed after a window, and the splits that closing made."""
         with self._transaction():
-            touched: list[EventState] = []
             for split in splits:
                 self._record_split(split, open_=split.new_event_id in clusterer.events)
-                touched += [split.kept, split.event]
-            for event in touched:
-                self.conn.execute("UPDATE events SET date=?, story_id=? WHERE event_id=?",
-                                  (_iso(event.profile.date), event.story_id, event.event_id))
-            self._save_linker_state(clusterer, linker, touched)
+            self._save_touched([part for split in splits for part in (split.kept, split.event)], clusterer, linker)
+
+    def _save_touched(self, events: list[EventState], clusterer: OnlineEventClusterer, linker: StoryLinker) -> None:
+        """The date and story of each event a write touched (each once), then the linkers' state."""
+        touched = list({id(event): event for event in events}.values())
+        for event in touched:
+            self.conn.execute("UPDATE events SET date=?, story_id=? WHERE event_id=?",
+                              (_iso(event.profile.date), event.story_id, event.event_id))
+        self._save_linker_state(clusterer, linker, touched)
 
     def _insert_article(self, article: Article) -> None:
         embedding, title_embedding = (_blob(article.embedding), _blob(article.title_embedding))
