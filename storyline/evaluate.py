@@ -98,36 +98,14 @@ def evaluate_clustering(articles: list[Article], clusterer: OnlineEventClusterer
                 reports[split.new_event_id].add(article_id)
     elapsed = time.perf_counter() - started
     gold = {a.id: a.extras["gold"] for a in ordered}
-    by_language: dict[str, list[str]] = defaultdict(list)
-    for article in ordered:
-        by_language[article.language or "und"].append(article.id)
-    members: dict[Any, set[str]] = defaultdict(set)
-    for article_id, label in gold.items():
-        members[label].add(predicted[article_id])
-    gold_sizes = Counter(gold.values())
     given = [a for a in ordered if a.extras.get("given_language")]
-    report: dict[str, Any] = {
+    return _scores(gold, predicted, {a.id: a.language or "und" for a in ordered}) | {
         "articles": len(ordered),
-        "gold_events": len(set(gold.values())),
-        "predicted_events": len(set(predicted.values())),
-        # Of the gold events with two or more articles, the share whose articles all landed in one
-        # event (MEANTIME: all language versions of one article together).
-        "gold_events_kept_whole": _share([len(events) == 1 for label, events in members.items()
-                                          if gold_sizes[label] > 1]),
         # The identified language agrees with the one the gold file gives (language_confidence is
         # 1.0 exactly then; see stages/language.py).
         "language_id_accuracy": _share([a.language_confidence == 1.0 for a in given]),
-        "total": {"bcubed": bcubed(gold, predicted), "pairwise": pairwise(gold, predicted)},
-        "by_language": {},
         "articles_per_second": round(len(ordered) / elapsed, 1) if elapsed else None,
     }
-    if len(by_language) > 1:
-        for language, ids in sorted(by_language.items()):
-            sub_gold = {i: gold[i] for i in ids}
-            sub_pred = {i: predicted[i] for i in ids}
-            report["by_language"][language] = {"articles": len(ids), "bcubed": bcubed(sub_gold, sub_pred),
-                                               "pairwise": pairwise(sub_gold, sub_pred)}
-    return report
 
 
 def _share(flags: list[bool]) -> float | None:
@@ -193,6 +171,8 @@ def _scores(gold: dict[str, Any], predicted: dict[str, str], language: dict[str,
         "articles": len(gold),
         "gold_events": len(sizes),
         "predicted_events": len(set(predicted.values())),
+        # Of the gold events with two or more articles, the share whose articles all landed in one
+        # event (MEANTIME: all language versions of one article together).
         "gold_events_kept_whole": _share([len(events) == 1 for g, events in members.items() if sizes[g] > 1]),
         "total": {"bcubed": bcubed(gold, predicted), "pairwise": pairwise(gold, predicted)},
         "by_language": {},
