@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from storyline.article import Article
-from storyline.pipeline import Pipeline, default_stages
+from storyline.pipeline import Pipeline
 from storyline.stages.bounds import enrichment_text
 from storyline.stages.clean import clean
 from storyline.stages.dates import find_expressions
@@ -31,17 +31,14 @@ from storyline.store.sqlite import SQLiteStore
 
 def measure_floor(path: str | Path, *, limit: int | None = None, use_ner: bool = True) -> dict[str, Any]:
     """Seconds of the whole ingest and of each model alone on the first ``limit`` articles of ``path``."""
-    from storyline.bench import _peak_rss_mb
+    from storyline.bench import peak_rss_mb, warmed_pipeline
 
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "articles.jsonl"
         lines = [line for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
         data.write_text("\n".join(lines[:limit] if limit else lines) + "\n", encoding="utf-8")
         articles = [a for a in read_source(data) if isinstance(a, Article)]
-        pipeline = Pipeline(stages=default_stages(use_ner=use_ner))
-        warm = copy.deepcopy(articles[0])
-        pipeline.embedder.embed_many([pipeline.enrich(warm)])  # every model loaded outside the clocks
-        pipeline = Pipeline(stages=default_stages(use_ner=use_ner), embedder=pipeline.embedder)
+        pipeline = warmed_pipeline(articles[0], use_ner=use_ner)  # every model loaded outside the clocks
         started = time.perf_counter()
         with SQLiteStore(Path(folder) / "floor.db") as store:
             report = pipeline.ingest([str(data)], store, progress=False)
@@ -55,7 +52,7 @@ def measure_floor(path: str | Path, *, limit: int | None = None, use_ner: bool =
         "floor": {"seconds": round(floor, 2), "articles_per_second": round(n / floor, 1) if floor else None,
                   "ms_per_article": {k: round(1000 * v / n, 2) for k, v in models.items()}},
         "ratio": round(floor / whole, 2) if whole else None,
-        "peak_rss_mb": round(_peak_rss_mb()),
+        "peak_rss_mb": round(peak_rss_mb()),
     }
 
 
