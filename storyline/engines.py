@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from storyline.article import Article
 from storyline.errors import Skip, StorylineError
-from storyline.stages.ingest import IngestFailure, unexpected
+from storyline.stages.ingest import IngestFailure, failure_of, read_from
 
 if TYPE_CHECKING:
     from storyline.pipeline import Stage
@@ -49,9 +49,9 @@ def enrich_partition(articles: list[Article], stages: Sequence[Stage]) -> list[A
             try:
                 results[i] = current(article)
             except Skip as skip:
-                results[i] = IngestFailure(article.source, skip.code, skip.args[0], article.extras.get("line"))
+                results[i] = IngestFailure(read_from(article), skip.code, skip.args[0], article.extras.get("line"))
             except Exception as exc:  # one article must not stop the partition
-                results[i] = unexpected(article.source, exc, article.extras.get("line"))
+                results[i] = failure_of(article, exc)
     return results
 
 
@@ -131,6 +131,6 @@ def _paired(chunk: list[Record], future: Any) -> Iterator[tuple[Record, Record]]
     try:
         results = iter(future.result())
     except Exception as exc:  # the task itself failed (a worker died): each of its articles is reported
-        results = iter([unexpected(r.source, exc, r.extras.get("line")) for r in chunk if isinstance(r, Article)])
+        results = iter([failure_of(r, exc) for r in chunk if isinstance(r, Article)])
     for record in chunk:
         yield record, (next(results) if isinstance(record, Article) else record)

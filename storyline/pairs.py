@@ -125,14 +125,8 @@ def _score(batch: list[PairLine], pipeline: Pipeline, on_done: Callable[[int], N
         return
     sides = [side for item in batch for side in (item.a, item.b) if side is not None]
     todo = {id(side): side for side in sides if side.embedding is None}
-    try:
-        pipeline.embedder.embed_many(list(todo.values()))
-    except Exception:  # one article the embedder refuses: embed each alone, below
-        for side in todo.values():
-            try:
-                pipeline.embedder.embed_many([side])
-            except Exception:
-                side.embedding = None  # its pairs fail in compare_articles and are reported below
+    for side, _ in pipeline.embedder.embed_each(list(todo.values())):
+        side.embedding = None  # its pairs fail in compare_articles and are reported below
     for item in batch:
         try:
             result = compare_articles(item.a, item.b)  # type: ignore[arg-type]

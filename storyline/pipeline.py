@@ -22,7 +22,7 @@ from storyline.stages.clean import clean
 from storyline.stages.dates import DateResolver
 from storyline.stages.embed import ArticleEmbedder
 from storyline.stages.entities import NER_MAX_CHARS, EntityRecognizer
-from storyline.stages.ingest import DEFAULT_MAX_BYTES, IngestFailure, iter_paths, read_source, unexpected
+from storyline.stages.ingest import DEFAULT_MAX_BYTES, IngestFailure, failure_of, iter_paths, read_from, read_source
 from storyline.stages.language import identify_language
 from storyline.store.base import Store
 
@@ -228,7 +228,7 @@ class Pipeline:
         try:
             self._take_article(record, store, report, batch, pending, enriched, stages)
         except Exception as exc:  # e.g. the store refusing one lookup
-            report.failures.append(_failure_of(record, exc))
+            report.failures.append(failure_of(record, exc))
 
     def _take_article(self, record: Article, store: Store, report: IngestReport, batch: list[Article],
                       pending: set[str], enriched: Article | IngestFailure | None,
@@ -249,10 +249,10 @@ class Pipeline:
             for current in stages if stages is not None else self.stages:
                 article = current(article)
         except Skip as skip:
-            report.failures.append(IngestFailure(_where(record), skip.code, skip.args[0], record.extras.get("line")))
+            report.failures.append(IngestFailure(read_from(record), skip.code, skip.args[0], record.extras.get("line")))
             return
         except Exception as exc:  # one article must not stop the run
-            report.failures.append(_failure_of(record, exc))
+            report.failures.append(failure_of(record, exc))
             return
         batch.append(article)
         pending.add(digest)
@@ -287,19 +287,11 @@ class Pipeline:
         store.save_closing(splits, self.clusterer, self.linker)
 
     def _embed(self, batch: list[Article], report: IngestReport) -> list[Article]:
-        """Embed a batch; when that fails, each article alone, so only the culprit is reported."""
-        try:
-            self.embedder.embed_many(batch)
-            return batch
-        except Exception:  # find which article it was
-            done = []
-            for article in batch:
-                try:
-                    self.embedder.embed_many([article])
-                    done.append(article)
-                except Exception as exc:
-                    report.failures.append(_failure_of(article, exc))
-            return done
+        """Embed a batch; an article the model refuses is reported and left out."""
+        failed = self.embedder.embed_each(batch)
+        report.failures.extend(failure_of(article, exc) for article, exc in failed)
+        refused = {id(article) for article, _ in failed}
+        return [article for article in batch if id(article) not in refused]
 
     def _link_and_store(self, batch: list[Article], store: Store, report: IngestReport) -> None:
         """Link and store a batch in one transaction. When that fails, the linkers go back to what
@@ -317,7 +309,7 @@ class Pipeline:
                 self._link_batch([article], store, report)
             except Exception as exc:
                 store.load_linkers(self.clusterer, self.linker)
-                report.failures.append(_failure_of(article, exc))
+                report.failures.append(failure_of(article, exc))
 
     def _link_batch(self, batch: list[Article], store: Store, report: IngestReport) -> None:
         items = []
@@ -342,18 +334,6 @@ class Pipeline:
         store.save_batch(items, self.clusterer, self.linker)
         report.events_created += created  # counted once the batch is stored, not before
         report.ingested.extend(article.id for article, *_ in items)
-
-
-def _where(article: Article) -> str:
-    """Where an article was read (``file:line`` for JSONL, even when its source is its URL)."""
-    return str(article.extras.get("read_from") or article.source)
-
-
-def _failure_of(article: Article, exc: BaseException) -> IngestFailure:
-    """An unexpected error on one article, reported with the file it was read from and its line."""
-    line = article.extras.get("line")
-    where = _where(article)
-    return unexpected(where.removesuffix(f":{line}") if line is not None else where, exc, line)
 
 
 def _time_key(article: Article) -> tuple[int, str]:

@@ -102,3 +102,18 @@ class ArticleEmbedder:
             article.embedding = vector
             article.title_embedding = title_vector
         return articles
+
+    def embed_each(self, articles: list[Article]) -> list[tuple[Article, Exception]]:
+        """Embed in one batch; when the batch fails, each article alone. Returns those that could not be
+        embedded, with why, so one article the model refuses does not cost its batch."""
+        try:
+            self.embed_many(articles)
+            return []
+        except Exception:  # find which article it was
+            failed = []
+            for article in articles:
+                try:
+                    self.embed_many([article])
+                except Exception as exc:
+                    failed.append((article, exc))
+            return failed

@@ -120,6 +120,19 @@ def unexpected(name: str, exc: BaseException, line: int | None = None) -> Ingest
     return IngestFailure(name, "E090", Skip("E090", path=name, where=where, detail=detail).args[0], line)
 
 
+def read_from(article: Article) -> str:
+    """Where an article was read: ``file:line`` for JSONL, even when its source is its URL."""
+    return str(article.extras.get("read_from") or article.source)
+
+
+def failure_of(article: Article, exc: BaseException) -> IngestFailure:
+    """An unexpected error on one article (a stage, the embedder, the store), reported with the file
+    it was read from and its line."""
+    line = article.extras.get("line")
+    where = read_from(article)
+    return unexpected(where.removesuffix(f":{line}") if line is not None else where, exc, line)
+
+
 def _read(item: Path | str, name: str, max_bytes: int) -> Iterator[Article | IngestFailure]:
     if item == "-":
         first = sys.stdin.buffer.readline(max_bytes + 1)
