@@ -183,3 +183,24 @@ def _scores(gold: dict[str, Any], predicted: dict[str, str], language: dict[str,
             report["by_language"][lang] = {"articles": len(ids), "bcubed": bcubed(sub_gold, sub_pred),
                                            "pairwise": pairwise(sub_gold, sub_pred)}
     return report
+
+
+def split_by_label(path: str | Path, out_dir: str | Path, label: str = "cluster") -> tuple[Path, Path]:
+    """Write a gold file's two halves by gold label, ``<folder>-<stem>-fit.jsonl`` and ``…-holdout.jsonl``:
+    labels ranked by size and dealt alternately, so both halves hold big and small stories alike.
+
+    Why: a set the shipped model is trained on (GoogleNews dev) must keep a part it never sees, to
+    be measured on; the same split every time, with no random seed to pick.
+    """
+    rows = [line for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [json.loads(line).get(label) for line in rows]
+    sizes = Counter(str(value) for value in labels)
+    ranked = sorted(sizes, key=lambda value: (-sizes[value], value))
+    fit = set(ranked[0::2])
+    out, stem = Path(out_dir), f"{Path(path).parent.name}-{Path(path).stem}"
+    out.mkdir(parents=True, exist_ok=True)
+    halves = out / f"{stem}-fit.jsonl", out / f"{stem}-holdout.jsonl"
+    for half, keep in zip(halves, (True, False), strict=True):
+        half.write_text("".join(f"{line}\n" for line, value in zip(rows, labels, strict=True)
+                                if (str(value) in fit) == keep), encoding="utf-8")
+    return halves

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from storyline.baselines import average_linkage, tfidf_clusters, tfidf_matrix
 from storyline.cli import main
+from storyline.evaluate import split_by_label
 from tests.conftest import ARTICLES
 
 GOLD = {"en_summit": "summit", "fr_summit": "summit", "de_summit": "summit", "en_quake": "quake",
@@ -69,3 +70,18 @@ def test_average_linkage_by_hand() -> None:
     assert len(set(average_linkage(distance, 0.55))) == 3  # {0,1} {2} {3}: the average 0.6 is past the cut
     groups = average_linkage(distance, 0.65)
     assert groups[0] == groups[1] == groups[2] != groups[3]
+
+
+def test_split_by_label_deals_stories_by_size_and_keeps_every_line(tmp_path: Path) -> None:
+    sizes = {"a": 5, "b": 4, "c": 3, "d": 2, "e": 1}
+    rows = [{"id": f"{label}{n}", "cluster": label, "text": "x"} for label, size in sizes.items() for n in range(size)]
+    gold = tmp_path / "feeds" / "dev.jsonl"
+    gold.parent.mkdir()
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    fit, holdout = split_by_label(gold, tmp_path / "out")
+    assert (fit.name, holdout.name) == ("feeds-dev-fit.jsonl", "feeds-dev-holdout.jsonl")
+    fit_labels = {json.loads(line)["cluster"] for line in fit.read_text().splitlines()}
+    holdout_labels = {json.loads(line)["cluster"] for line in holdout.read_text().splitlines()}
+    assert fit_labels == {"a", "c", "e"} and holdout_labels == {"b", "d"}  # ranked by size, dealt alternately
+    assert len(fit.read_text().splitlines()) + len(holdout.read_text().splitlines()) == len(rows)
+    assert split_by_label(gold, tmp_path / "again")[0].read_text() == fit.read_text()  # the same split every time
