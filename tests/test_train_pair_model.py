@@ -1,4 +1,5 @@
-"""The training script's date-conflict calibration, on made-up scores (scikit-learn: the `eval` extra)."""
+"""The training script's date-conflict calibration, regime weights and feed pairs, on made-up data
+(scikit-learn: the `eval` extra)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 pytest.importorskip("sklearn")  # in the dev extra; skipped only outside it
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
-from train_pair_model import fit_conflict_calibration
+from train_pair_model import feed_pair_indices, fit_conflict_calibration, regime_weights
 
+from storyline.article import Article
 from storyline.link.similarity import conflict_calibrated
 
 
@@ -31,3 +33,37 @@ def test_conflict_calibration_weighs_both_regimes_the_same() -> None:
     assert np.all(np.diff(calibrated) > 0)
     # each regime half the weight: near half the probability the follow-ups alone would give
     assert 0.3 < calibrated[-1] / scores[-1] < 0.7
+
+
+def test_regime_weights_give_each_regime_the_first_ones_total() -> None:
+    weights = regime_weights(100, 25, 400)
+    assert weights.shape == (525,)
+    totals = weights[:100].sum(), weights[100:125].sum(), weights[125:].sum()
+    assert np.allclose(totals, 100.0)
+
+
+def test_feed_pairs_take_same_story_pairs_nearest_confusers_and_random_ones() -> None:
+    """Three stories, each on its own axis of the embedding but for one article that leans to
+    another story: that article is the nearest confuser of the other story's members."""
+    articles = []
+    for story in range(3):
+        for n in range(4):
+            vector = np.zeros(8, dtype=np.float32)
+            vector[story] = 1.0
+            if (story, n) == (0, 0):
+                vector[1] = 0.9
+            vector /= np.linalg.norm(vector)
+            article = Article(id=f"s{story}-{n}", source="test", raw_text="headline words", text="headline words",
+                              title="headline")
+            article.embedding = vector
+            article.extras["gold"] = f"story{story}"
+            articles.append(article)
+    chosen = feed_pair_indices(articles, seed=0, same_per_story=3, neighbours=1)
+    same = [(i, j) for i, j, _, kind in chosen if kind == "same"]
+    confusers = [(i, j) for i, j, _, kind in chosen if kind == "topic"]
+    others = [(i, j) for i, j, _, kind in chosen if kind == "other"]
+    assert len(same) == 9 and all(articles[i].extras["gold"] == articles[j].extras["gold"] for i, j in same)
+    assert len(confusers) == len(others) == len(articles)
+    assert all(articles[i].extras["gold"] != articles[j].extras["gold"] for i, j in confusers + others)
+    # every member of story 1 has story 0's leaning article as its nearest confuser
+    assert all(j == 0 for i, j in confusers if articles[i].extras["gold"] == "story1")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import math
 import re
 from collections import Counter
@@ -293,6 +294,9 @@ def rarity(term: str, language: str | None) -> float:
     a name never seen ≈ 7. An inverse document frequency that needs no corpus."""
     import wordfreq
 
+    # wordfreq logs a warning each time it reads a nearby language's list for one it lacks ("la"
+    # -> "it"): that fallback is what is wanted here, and the warning reached users mid-ingest.
+    logging.getLogger("wordfreq").setLevel(logging.ERROR)
     try:
         return max(0.0, 7.0 - wordfreq.zipf_frequency(term, language or "en"))
     except (LookupError, ValueError, ImportError):
