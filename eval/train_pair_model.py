@@ -41,8 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache"
 
 
-#: The code enrichment depends on: a change here invalidates the cache, a change to linking does not.
-ENRICHMENT_CODE = ("stages/*.py", "pipeline.py", "article.py", "evaluate.py", "data/aliases.json")
+#: The code and models enrichment depends on: a change here invalidates the cache, a change to linking does not.
+ENRICHMENT_CODE = ("stages/*.py", "pipeline.py", "article.py", "evaluate.py", "data/aliases.json", "data/ner/*/*/model")
 
 
 def enriched(path: Path, label: str = "cluster", keep_dates: bool = True):

