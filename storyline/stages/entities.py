@@ -243,15 +243,21 @@ class PersonRegistry:
         return min(candidates) if len(candidates) == 1 else None
 
     def fuzzy(self, name: str) -> str | None:
+        """A close spelling of a known person's surname ("Netanyahou"). A name with a first name
+        must also agree on it: "Bandar Abbas" (a port NER took for a person) is not Mahmoud Abbas."""
         from rapidfuzz import fuzz
 
-        last = fold(name).split()[-1] if name.split() else ""
+        parts = fold(name).split()
+        last = parts[-1] if parts else ""
         if len(last) < 5:
             return None
         best = max(((fuzz.ratio(last, key), key) for key in self.by_last), default=(0.0, ""))
-        if best[0] >= 88 and len(self.by_last[best[1]]) == 1:
-            return next(iter(self.by_last[best[1]]))
-        return None
+        if best[0] < 88 or len(self.by_last[best[1]]) != 1:
+            return None
+        known = next(iter(self.by_last[best[1]]))
+        if len(parts) >= 2 and fuzz.ratio(parts[0], fold(known).split()[0]) < 88:
+            return None
+        return known
 
 
 class EntityRegistry:

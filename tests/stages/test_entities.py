@@ -4,6 +4,7 @@ from storyline.article import Article
 from storyline.stages.entities import (
     AliasTable,
     EntityRecognizer,
+    PersonRegistry,
     capitalised_spans,
     fold,
     load_ner,
@@ -216,3 +217,16 @@ def test_tidy_span_keeps_the_article_of_a_one_word_organisation_and_cuts_a_dangl
     assert tidy_span("the United States", "LOC") == "United States"
     assert tidy_span("Linn County ( Kansas )", "LOC") == "Linn County"  # ")" stripped, "(" would dangle
     assert tidy_span("Paris (AFP)") == "Paris"
+
+
+def test_a_close_surname_needs_the_same_first_name() -> None:
+    """The issue's "Bandar Abbas" (a port, typed as a person) resolved to Mahmoud Abbas by its
+    last word alone; a bare or misspelt surname still finds the one person it names."""
+    registry = PersonRegistry()
+    registry.add("Mahmoud Abbas")
+    registry.add("Benjamin Netanyahu")
+    assert registry.fuzzy("Bandar Abbas") is None
+    assert registry.fuzzy("Mahmud Abbas") == "Mahmoud Abbas"
+    assert registry.fuzzy("Netanyahou") == "Benjamin Netanyahu"
+    assert registry.fuzzy("Benjamin Netanyahou") == "Benjamin Netanyahu"
+    assert registry.resolve("Abbas") == "Mahmoud Abbas" and registry.resolve("Bandar Abbas") is None
