@@ -226,6 +226,8 @@ def test_a_close_surname_needs_the_same_first_name() -> None:
     registry.add("Mahmoud Abbas")
     registry.add("Benjamin Netanyahu")
     assert registry.fuzzy("Bandar Abbas") is None
+    registry.add("App Store")  # once typed as a person by NER
+    assert registry.fuzzy("Music Store") is None  # the other case
     assert registry.fuzzy("Mahmud Abbas") == "Mahmoud Abbas"
     assert registry.fuzzy("Netanyahou") == "Benjamin Netanyahu"
     assert registry.fuzzy("Benjamin Netanyahou") == "Benjamin Netanyahu"
