@@ -70,7 +70,8 @@ def write_report_halves(lang: str, data: Path, out: Path) -> list[Path]:
     return written
 
 
-def train(lang: str, data: Path, out: Path, max_steps: int, corpora: tuple[str, ...]) -> Path:
+def train(lang: str, data: Path, out: Path, max_steps: int, corpora: tuple[str, ...],
+          overrides: dict[str, object] | None = None) -> Path:
     import spacy
     from spacy.cli.init_config import init_config
     from spacy.cli.train import train as spacy_train
@@ -94,7 +95,7 @@ def train(lang: str, data: Path, out: Path, max_steps: int, corpora: tuple[str, 
         spacy_train(config_path, work / "output", overrides={
             "paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy"),
             "training.max_steps": max_steps, "training.eval_frequency": 500, "training.patience": 2500,
-            "system.seed": 0})
+            "system.seed": 0, **(overrides or {})})
         target = out / lang
         if target.exists():
             shutil.rmtree(target)
@@ -131,14 +132,17 @@ def main() -> int:
     parser.add_argument("--halves", type=Path, metavar="DIR",
                         help="only write the never-seen odd-line halves of the val files to DIR, as"
                              " ner-<corpus>-<lang>-val-odd.jsonl, for 'storyline eval entities'")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                        help="a spaCy config override, e.g. components.tok2vec.model.embed.rows=[10000,2000,5000,5000]")
     args = parser.parse_args()
+    overrides = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     if args.halves:
         args.halves.mkdir(parents=True, exist_ok=True)
         for path in write_report_halves(args.lang, args.data, args.halves):
             print(path)
         return 0
     corpora = tuple(c for c in SOURCES[args.lang] if not (args.no_conll and c == "conll"))
-    target = train(args.lang, args.data, args.out, args.max_steps, corpora)
+    target = train(args.lang, args.data, args.out, args.max_steps, corpora, overrides)
     meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
     print(json.dumps({"lang": args.lang, "model": str(target), "dev_ents_f": meta.get("performance", {}).get("ents_f"),
                       "per_type": meta.get("performance", {}).get("ents_per_type")}, indent=2))
