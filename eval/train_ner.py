@@ -40,17 +40,11 @@ def to_doc(nlp, record: dict):
     """A spaCy Doc of the gold tokens with its PER/ORG/LOC spans (IOB2; MISC dropped)."""
     from spacy.tokens import Doc, Span
 
+    from storyline.evaluate_entities import iob_spans
+
     doc = Doc(nlp.vocab, words=record["tokens"])
-    spans, start, label = [], None, None
-    for i, tag in enumerate([*record["tags"], "O"]):
-        inside = tag.startswith("I-") and label == tag[2:]
-        if start is not None and not inside:
-            if label in KEPT:
-                spans.append(Span(doc, start, i, label=label))
-            start, label = None, None
-        if tag.startswith("B-") or (tag.startswith("I-") and start is None):
-            start, label = i, tag[2:]
-    doc.ents = spans
+    doc.ents = [Span(doc, start, end, label=label) for start, end, label in iob_spans(record["tags"])
+                if label in KEPT]
     return doc
 
 

@@ -25,6 +25,20 @@ TYPES = ("PER", "ORG", "LOC")
 Span = tuple[int, int, str]
 
 
+def iob_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """Token spans ``(start, end, label)`` of IOB2 tags, read as CoNLL's conlleval reads them: an
+    I- tag with no B- before it starts a span, a B- after a B- starts another."""
+    spans: list[tuple[int, int, str]] = []
+    begin, label = None, None
+    for i, tag in enumerate([*tags, "O"]):
+        if begin is not None and not (tag.startswith("I-") and tag[2:] == label):
+            spans.append((begin, i, label))
+            begin, label = None, None
+        if tag.startswith("B-") or (tag.startswith("I-") and begin is None):
+            begin, label = i, tag[2:]
+    return spans
+
+
 def gold_sentence(record: dict[str, Any]) -> tuple[str, set[Span]]:
     """The sentence's text (tokens joined by spaces) and its gold PER/ORG/LOC character spans."""
     tokens, tags = record["tokens"], record["tags"]
@@ -34,15 +48,8 @@ def gold_sentence(record: dict[str, Any]) -> tuple[str, set[Span]]:
     for token in tokens:
         starts.append(position)
         position += len(token) + 1
-    spans: set[Span] = set()
-    begin, label = None, None
-    for i, tag in enumerate([*tags, "O"]):
-        if begin is not None and not (tag.startswith("I-") and tag[2:] == label):
-            if label in TYPES:
-                spans.add((starts[begin], starts[i - 1] + len(tokens[i - 1]), label))
-            begin, label = None, None
-        if tag.startswith("B-") or (tag.startswith("I-") and begin is None):
-            begin, label = i, tag[2:]
+    spans = {(starts[begin], starts[end - 1] + len(tokens[end - 1]), label)
+             for begin, end, label in iob_spans(tags) if label in TYPES}
     return " ".join(tokens), spans
 
 
@@ -98,11 +105,11 @@ def evaluate_entities(path: str | Path, language: str | None = None, *, limit: i
                 raise StorylineError("E023", path=path, line=number, detail=error) from error
             lang = language or record.get("lang") or detect_language(text)[0]
             languages[lang or "und"] += 1
-            tallies["pipeline"].add(set(stage.typed_spans(text, lang)), gold)
-            model = {(s, e, _LABELS[label]) for s, e, _, label in (model_spans(text, lang) or [])
-                     if _LABELS.get(label)}
+            spans = model_spans(text, lang)  # read once: the stage and the model's own row share it
+            tallies["pipeline"].add(set(stage.typed_spans(text, spans)), gold)
+            model = {(s, e, _LABELS[label]) for s, e, _, label in (spans or []) if _LABELS.get(label)}
             tallies["ner_model_alone"].add(model, gold)
-            tallies["without_ner"].add(set(without_ner.typed_spans(text, lang)), gold)
+            tallies["without_ner"].add(set(without_ner.typed_spans(text, None)), gold)
             sentences += 1
             if progress:
                 progress(1)

@@ -24,6 +24,10 @@ import numpy as np
 
 from storyline.article import Article
 
+# wordfreq logs a warning each time it reads a nearby language's list for one it lacks ("la" -> "it"):
+# that fallback is what :func:`rarity` wants, and the warning reached users mid-ingest.
+logging.getLogger("wordfreq").setLevel(logging.ERROR)
+
 _TERM = re.compile(r"[^\W\d_]{4,}|\d+(?:[.,]\d+)?")
 MAX_TERMS = 200
 #: An event date this sure (stated with its year, an anniversary, or a given publication date) is
@@ -294,9 +298,6 @@ def rarity(term: str, language: str | None) -> float:
     a name never seen ≈ 7. An inverse document frequency that needs no corpus."""
     import wordfreq
 
-    # wordfreq logs a warning each time it reads a nearby language's list for one it lacks ("la"
-    # -> "it"): that fallback is what is wanted here, and the warning reached users mid-ingest.
-    logging.getLogger("wordfreq").setLevel(logging.ERROR)
     try:
         return max(0.0, 7.0 - wordfreq.zipf_frequency(term, language or "en"))
     except (LookupError, ValueError, ImportError):

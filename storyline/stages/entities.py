@@ -392,11 +392,12 @@ class EntityRecognizer:
         on the article alone (the names learnt from earlier articles must follow input order)."""
         return NamedEntitySpans(use_ner=self.use_ner, ner_chars=self.ner_chars)
 
-    def typed_spans(self, text: str, language: str | None) -> list[tuple[int, int, EntityType]]:
-        """The mentions this stage keeps in ``text``, as ``(start, end, type)`` of the tidy name
-        (``storyline eval entities`` scores them against gold spans). Nothing is learnt: the text is
-        read as a first article would be."""
-        spans = model_spans(text, language if self.use_ner else None, self.ner_chars)
+    def typed_spans(self, text: str, spans: list[tuple[int, int, str, str]] | None
+                    ) -> list[tuple[int, int, EntityType]]:
+        """The mentions this stage keeps in ``text``, as ``(start, end, type)`` of the tidy name,
+        given the NER model's ``spans`` (:func:`model_spans`; None: no model). ``storyline eval
+        entities`` scores them against gold spans. Nothing is learnt: the text is read as a first
+        article would be."""
         out = []
         for start, _, surface, kind in self._found(text, spans):
             tidy = tidy_span(surface, kind)
