@@ -1,0 +1,194 @@
+"""Reading the database: articles, events, stories, explain, timeline, export and search."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from storyline.commands.common import (
+    FORMAT,
+    db_option,
+    echo_json,
+    echo_table,
+    emit,
+    friendly,
+    open_db,
+    why_grouped,
+)
+
+
+@click.command()
+@db_option
+@click.option("--id", "article_id", help="Show one article.")
+@click.option("--no-text", is_flag=True, help="Leave out the cleaned text (JSON).")
+@FORMAT
+@friendly
+def articles(db: str, article_id: str | None, no_text: bool, fmt: str) -> None:
+    """List stored articles with language, dates and entities."""
+    with open_db(db) as store:
+        items = [store.get_article(article_id)] if article_id else list(store.iter_articles())
+        emit(fmt, [a.to_json(with_text=not no_text) for a in items],
+              ["id", "lang", "published", "event date", "title", "main entities"],
+              lambda: [[a.id, a.language or "?", a.published.display(),
+                        a.event_date.display(), a.title, ", ".join(e.canonical for e in a.entities[:4])]
+                       for a in items])
+
+
+@click.command()
+@db_option
+@click.option("--lineage", is_flag=True, help="List merges and splits instead: which events became one or "
+              "two, on what evidence. A merged event's ID still answers (its record says where it went).")
+@FORMAT
+@friendly
+def events(db: str, lineage: bool, fmt: str) -> None:
+    """List events: articles that report the same real-world happening.
+
+    IDs are never renumbered. When an article matches two open events strongly (both at
+    p >= 0.98), they are one event: the later joins the earlier and the merge is recorded.
+    When an event's reports fall into two groups that hardly match each other (each of
+    three or more, mean probability across below 0.3), the later group splits off as a new
+    event and the split is recorded. --lineage lists both.
+    """
+    if lineage:
+        with open_db(db) as store:
+            changes = store.lineage()
+        emit(fmt, changes, ["change", "event", "into / split off", "article", "evidence"],
+              lambda: [[c["kind"], c["event_id"], c["into_event_id"], c["article_id"], _lineage_evidence(c)]
+                       for c in changes])
+        return
+    with open_db(db) as store:
+        items = store.events()
+    emit(fmt, items, ["event", "date", "story", "articles", "title", "why grouped"],
+          lambda: [[ev["event_id"], ev["date"] or "undated", ev["story_id"] or "",
+                    " ".join(a["id"] for a in ev["articles"]), ev["title"], why_grouped(ev)] for ev in items])
+
+
+def _lineage_evidence(change: dict) -> str:
+    why = change["why"]
+    if change["kind"] == "split":
+        return (f"groups of {why['sizes'][0]} and {why['sizes'][1]}, mean p across {why['cross_probability']:.2f};"
+                f" moved {' '.join(why['moved'])}")
+    return (f"p {why['probability']:.2f} and {why['into_probability']:.2f}; shared "
+            f"{', '.join(why['shared_entities'][:4])}")
+
+
+@click.command()
+@db_option
+@FORMAT
+@friendly
+def stories(db: str, fmt: str) -> None:
+    """List stories: chains of events about the same ongoing matter."""
+    with open_db(db) as store:
+        items = store.stories()
+    emit(fmt, items, ["story", "label", "dates", "events"],
+          lambda: [[s["story_id"], s["label"], f"{s['first_date'] or '?'} … {s['last_date'] or '?'}",
+                    " ".join(e["event_id"] for e in s["events"])] for s in items])
+
+
+@click.command()
+@click.argument("article_id")
+@db_option
+@FORMAT
+@friendly
+def explain(article_id: str, db: str, fmt: str) -> None:
+    """Why an article is in its event: the score, shared entities and places, the dates and their gap."""
+    with open_db(db) as store:
+        result = store.assignment(article_id)
+    if fmt == "json":
+        echo_json(result)
+        return
+    article, event, why = result["article"], result["event"], result["joined"]
+    click.echo(f"{article['id']}  [{article['language']}]  {article['title']}")
+    click.echo(f"event {event['event_id']} ({event['date'] or 'undated'}): {event['title']}")
+    if why.get("created") and why.get("features"):  # the probability stored is that of being new
+        click.echo(f"opened this event: the closest open event scored {1 - why['probability']:.2f}, below the "
+                   "threshold (the evidence below is against that event)")
+    elif why.get("created"):
+        click.echo("opened this event: no event was open")
+    else:
+        click.echo(f"joined with same-event probability {why['probability']:.2f}")
+    if why.get("shared_entities"):
+        click.echo(f"shared entities: {', '.join(why['shared_entities'])}")
+        click.echo(f"shared places:   {', '.join(why.get('shared_places', [])) or '-'}")
+        dates = why.get("dates") or [None, None]
+        gap = f"{why['days_apart']} days apart" if why.get("days_apart") is not None else "gap unknown"
+        click.echo(f"event dates: {dates[0] or 'unknown'} / {dates[1] or 'unknown'} ({gap})")
+    click.echo(f"articles in the event: {' '.join(result['event_articles'])}")
+    if event["story_id"]:
+        link = result["story_link"] or {}
+        people = ", ".join(link.get("shared_people", [])) or "-"
+        click.echo(f"story {event['story_id']} (shared people: {people})")
+
+
+@click.command()
+@db_option
+@click.option("--entity", help="A person, organisation or place, in any spelling or language.")
+@click.option("--story", "story_id", help="A story id (see 'storyline stories').")
+@FORMAT
+@friendly
+def timeline(db: str, entity: str | None, story_id: str | None, fmt: str) -> None:
+    """Dated events for an entity or a story, oldest first, with their articles."""
+    from storyline.timeline import entity_timeline, story_timeline
+
+    if bool(entity) == bool(story_id):
+        raise click.UsageError("Give exactly one of --entity NAME or --story ID.")
+    with open_db(db) as store:
+        result = entity_timeline(store, entity) if entity else story_timeline(store, story_id or "")
+    if fmt == "json":
+        echo_json(result)
+        return
+    who = result.get("entity") or result.get("story_id")
+    click.echo(f"Timeline: {who}")
+    rows = [[e["date"] or "undated", e["event_id"], e["label"], " ".join(a["id"] for a in e["articles"])]
+            for e in result["events"]]
+    echo_table(["date", "event", "label", "articles"], rows)
+
+
+@click.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@friendly
+def export(db: str, fmt: str) -> None:
+    """One JSON line per article with its event and story ids."""
+    with open_db(db) as store:
+        for row in store.export_rows():
+            click.echo(json.dumps(row, ensure_ascii=False))
+
+
+@click.command()
+@click.argument("query")
+@db_option
+@click.option("--language", "-l", help="Only articles in this language (ISO code: en, fr...).")
+@click.option("--since", help="Only articles whose event (or publication) date is on or after YYYY-MM-DD.")
+@click.option("--until", help="... on or before YYYY-MM-DD.")
+@click.option("--entity", help="Only articles naming this entity (any spelling or language).")
+@click.option("--source", help="Only articles whose outlet or source contains this text.")
+@click.option("--mode", type=click.Choice(["hybrid", "text", "semantic"]), default="hybrid", show_default=True,
+              help="Full text, meaning (embeddings), or both fused.")
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 200))
+@FORMAT
+@friendly
+def search(query: str, db: str, language: str | None, since: str | None, until: str | None, entity: str | None,
+           source: str | None, mode: str, limit: int, fmt: str) -> None:
+    """Find articles by words, names or meaning, across languages.
+
+    \b
+    Examples:
+      storyline search "Poutine Netanyahou"          # French names find English articles
+      storyline search earthquake --since 2023-01-01 --language en
+      storyline search "ceasefire talks" --entity Syria --mode semantic
+    """
+    from storyline.search import Searcher, SearchFilters
+
+    filters = SearchFilters.parse(language=language, since=since, until=until, entity=entity, source=source)
+    with open_db(db) as store:
+        result = Searcher(store).search(query, filters=filters, limit=limit, mode=mode)
+    if fmt == "json":
+        echo_json(result)
+        return
+    if result["entities"]:
+        click.echo("names understood as: " + ", ".join(result["entities"]))
+    echo_table(["#", "id", "lang", "date", "event", "matched", "title"],
+                [[i, r["id"], r["language"] or "?", r["date"] or "", r["event_id"] or "", "+".join(r["matched"]),
+                  r["title"]] for i, r in enumerate(result["results"], start=1)])
