@@ -129,6 +129,7 @@ class Article:
             "source": self.source,
             "url": self.url,
             "outlet": self.outlet,
+            "author": self.extras.get("author"),
             "title": self.title,
             "language": self.language,
             "published": self.published.to_json(),

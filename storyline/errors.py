@@ -8,7 +8,7 @@ into a clean message with no traceback.
 from __future__ import annotations
 
 MESSAGES: dict[str, str] = {
-    "E001": "Path not found: {path}. Give a file, a folder, or '-' for standard input.",
+    "E001": "Path not found: {path}. Give a file, a folder, an http(s) URL, or '-' for standard input.",
     "E002": "Cannot decode {path} as text: {detail}. Save it as UTF-8 (or UTF-16/Latin-1).",
     "E003": "{path} looks binary ({detail}); Storyline reads text, HTML and JSONL.",
     "E004": "{path} line {line}: not valid JSON ({detail}).",
@@ -38,6 +38,12 @@ MESSAGES: dict[str, str] = {
     "E040": "--engine dask needs Dask: pip install 'storyline[dask]' (or 'dask[distributed]').",
     "E041": "Cannot reach the Dask scheduler at {scheduler}: {reason}. Start one with 'dask scheduler'"
             " and workers with 'dask worker {scheduler}', or leave out --scheduler for a local cluster.",
+    "E050": "{path}: the server answered HTTP {status}{detail}.",
+    "E051": "{path}: cannot fetch ({detail}). Check the address and the network; it is tried again on the"
+            " next run.",
+    "E052": "{path}: robots.txt of {host} does not let Storyline fetch this page; it was left alone.",
+    "E053": "{path}: not a feed or sitemap Storyline can read ({detail}).",
+    "E054": "{path}: the page is {detail}, not an article (HTML or text).",
     "E090": "{path}{where}: unexpected error ({detail}). This is a bug in Storyline: please report it with this "
             "message. The record was not stored; the rest of the run went on.",
 }

@@ -10,6 +10,7 @@ records it and goes on.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,11 +20,13 @@ from storyline.errors import Skip, StorylineError
 from storyline.link.events import OnlineEventClusterer
 from storyline.link.stories import StoryLink, StoryLinker
 from storyline.stages.clean import clean
+from storyline.stages.crawl import Validators, WebReader
 from storyline.stages.dates import DateResolver
 from storyline.stages.embed import ArticleEmbedder
 from storyline.stages.entities import NER_MAX_CHARS, EntityRecognizer
 from storyline.stages.ingest import DEFAULT_MAX_BYTES, IngestFailure, failure_of, iter_paths, read_from, read_source
 from storyline.stages.language import identify_language
+from storyline.stages.web import WebClient, WebSettings
 from storyline.store.base import Store
 
 if TYPE_CHECKING:
@@ -115,6 +118,8 @@ class IngestReport:
     duplicates: list[str] = field(default_factory=list)
     failures: list[IngestFailure] = field(default_factory=list)
     events_created: int = 0
+    web: dict[str, int] = field(default_factory=dict)  # feeds, sitemaps, pages fetched, unchanged...
+    stopped: bool = False  # asked to stop (Ctrl-C, SIGTERM): what was read is stored, the rest is not read
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,6 +127,8 @@ class IngestReport:
             "duplicates": len(self.duplicates),
             "failed": len(self.failures),
             "events_created": self.events_created,
+            **({"web": self.web} if self.web else {}),
+            **({"stopped": True} if self.stopped else {}),
             "failures": [{"source": f.source, "line": f.line, "code": f.code, "reason": f.reason}
                          for f in self.failures],
         }
@@ -161,25 +168,40 @@ class Pipeline:
         return article
 
     def ingest(self, paths: Iterable[str], store: Store, *, progress: bool | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES, engine: DaskEngine | None = None) -> IngestReport:
-        """Read, enrich, link and store everything under ``paths`` (the per-article stages on
-        ``engine``'s workers when given)."""
+               max_bytes: int = DEFAULT_MAX_BYTES, engine: DaskEngine | None = None,
+               web: WebSettings | None = None, stop: threading.Event | None = None) -> IngestReport:
+        """Read, enrich, link and store everything under ``paths`` (files, folders, '-', URLs of
+        pages, feeds and sitemaps; the per-article stages on ``engine``'s workers when given).
+
+        When ``stop`` is set (a signal), nothing more is read; what was read is stored.
+        """
         sources = list(iter_paths(paths))
         show = progress if progress is not None else sys.stderr.isatty()
         report = IngestReport()
         bar = _progress(show)
+        reader = _web_reader(store, web or WebSettings(max_bytes=max_bytes))
 
         def records() -> Iterator[Article | IngestFailure]:
             for number, item in enumerate(sources, start=1):
-                for record in read_source(item, max_bytes=max_bytes):
-                    yield record
+                for record in read_source(item, max_bytes=max_bytes, web=reader):
+                    yield record  # a record read is handed on, even when a stop came while reading it
                     bar.update(1)  # records read: articles and failures, whatever file they are in
-                    bar.set_postfix(files=f"{number}/{len(sources)}", stored=len(report.ingested),
-                                    failed=len(report.failures), refresh=False)
+                    bar.set_postfix(sources=f"{number}/{len(sources)}", stored=len(report.ingested),
+                                    failed=len(report.failures), fetched=reader.client.requests, refresh=False)
+                    if stop is not None and stop.is_set():
+                        report.stopped = True
+                        return
 
         try:
-            return self.ingest_records(records(), store, report=report, engine=engine)
+            self.ingest_records(records(), store, report=report, engine=engine)
+            if not report.stopped:  # every entry of these listings is stored: next time, ask "changed?"
+                store.remember_listings([(url, v.etag, v.last_modified) for url, v in reader.finished])
+            report.web = {name: count for name, count in sorted(reader.stats.items()) if count}
+            if reader.client.requests:
+                report.web["requests"] = reader.client.requests
+            return report
         finally:
+            reader.close()
             bar.close()
 
     def ingest_records(self, records: Iterable[Article | IngestFailure], store: Store, *,
@@ -239,7 +261,9 @@ class Pipeline:
             return
         if store.has_content(digest):
             report.duplicates.append(record.source)
-            self._replay(store.article_by_hash(digest))
+            stored = store.article_by_hash(digest)
+            store.remember_duplicate_urls(record.extras.get("fetched_urls") or [], stored.id)
+            self._replay(stored)
             return
         if isinstance(enriched, IngestFailure):  # a stage on a worker could not use it
             report.failures.append(enriched)
@@ -340,6 +364,16 @@ def _time_key(article: Article) -> tuple[int, str]:
     """Dated articles first, by event date; sorted() keeps arrival order among equals."""
     when = article.event_date.value or article.published.value
     return (0, when.isoformat()) if when else (1, "")
+
+
+def _web_reader(store: Store, settings: WebSettings) -> WebReader:
+    """What reads this run's URLs, feeds and sitemaps, knowing what the store already holds."""
+
+    def validators(url: str) -> Validators | None:
+        last = store.listing_validators(url)
+        return Validators(*last) if last else None
+
+    return WebReader(WebClient(settings), known=store.knows_url, validators=validators)
 
 
 def _progress(show: bool) -> Any:

@@ -119,12 +119,14 @@ def test_a_schema_1_file_gets_its_search_index_on_open(tmp_path: Path, store: SQ
     raw.execute("DROP TABLE event_lineage")
     raw.execute("DROP TABLE story_people")  # schema 5's
     raw.execute("DROP INDEX events_story")
+    raw.execute("DROP TABLE web_pages")  # schema 6's
+    raw.execute("DROP TABLE web_listings")
     raw.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     raw.commit()
     raw.close()
     with SQLiteStore(old) as migrated:
         version = migrated.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == "5"
+        assert version == "6"
         assert all(check["ok"] for check in migrated.check())
         people = "SELECT name, story_id FROM story_people ORDER BY name, story_id"
         assert migrated.conn.execute(people).fetchall() == store.conn.execute(people).fetchall() != []

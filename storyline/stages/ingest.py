@@ -17,11 +17,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from storyline.article import Article, DatedValue, content_hash
 from storyline.errors import Skip
 from storyline.stages.dates import safe_date
+from storyline.stages.feeds import listing_kind
+from storyline.stages.web import is_web_address
+
+if TYPE_CHECKING:
+    from storyline.stages.crawl import WebReader
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -61,11 +67,12 @@ def display_name(item: Path | str) -> str:
 
 
 def iter_paths(paths: Iterable[str]) -> Iterator[Path | str | IngestFailure]:
-    """Expand folders recursively (sorted, so runs are deterministic); '-' is stdin. A folder
-    that cannot be listed is an :class:`IngestFailure`, not silently skipped."""
+    """Expand folders recursively (sorted, so runs are deterministic); '-' is stdin and an
+    http(s) URL is read from the web. A folder that cannot be listed is an :class:`IngestFailure`,
+    not silently skipped."""
     for raw in paths:
-        if raw == "-":
-            yield "-"
+        if raw == "-" or is_web_address(raw):
+            yield raw
             continue
         path = Path(raw)
         if path.is_dir():
@@ -100,15 +107,20 @@ def _walk(folder: Path, seen: set[Path] | None = None) -> Iterator[Path | Ingest
             yield child
 
 
-def read_source(item: Path | str | IngestFailure, *,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | IngestFailure]:
-    """Read one input (file path or '-') into articles or failures; never raises for the input."""
+def read_source(item: Path | str | IngestFailure, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                web: WebReader | None = None) -> Iterator[Article | IngestFailure]:
+    """Read one input (file path, '-' or a URL) into articles or failures; never raises for the
+    input. ``web`` reads URLs and the feeds, sitemaps and URL lists a file may be; without it a
+    URL is not found and such a file is read as text."""
     if isinstance(item, IngestFailure):
         yield item
         return
     name = display_name(item)
     try:
-        yield from _read(item, name, max_bytes)
+        if web is not None and is_web_address(item):
+            yield from web.read_url(str(item))
+            return
+        yield from _read(item, name, max_bytes, web)
     except Exception as exc:  # one file must not stop the run; reported as a bug
         yield unexpected(name, exc)
 
@@ -133,7 +145,7 @@ def failure_of(article: Article, exc: BaseException) -> IngestFailure:
     return unexpected(where.removesuffix(f":{line}") if line is not None else where, exc, line)
 
 
-def _read(item: Path | str, name: str, max_bytes: int) -> Iterator[Article | IngestFailure]:
+def _read(item: Path | str, name: str, max_bytes: int, web: WebReader | None) -> Iterator[Article | IngestFailure]:
     if item == "-":
         first = sys.stdin.buffer.readline(max_bytes + 1)
         if first.lstrip()[:1] == b"{":  # JSONL: read and yield line by line, so a pipe is stored as it flows
@@ -165,6 +177,10 @@ def _read(item: Path | str, name: str, max_bytes: int) -> Iterator[Article | Ing
         return
     if not text.strip():
         yield _failure(name, Skip("E007", path=name))
+        return
+    kind = listing_kind(text, suffix) if web is not None else None
+    if kind is not None:  # a saved feed, a sitemap, OPML or a list of URLs: what they point to is read
+        yield from web.read_document(kind, data, name)  # type: ignore[union-attr]
         return
     if suffix in JSONL_SUFFIXES or (suffix not in HTML_SUFFIXES and _looks_like_jsonl(text)):
         yield from parse_jsonl(text, name)
@@ -271,7 +287,7 @@ def load_json_line(line: str) -> object:
 
 def article_from_record(record: dict[str, object], *, source: str, line: int | None = None) -> Article:
     """Build an article from a JSONL record (fields: id, title, text|html, url or source_url, outlet,
-    published, lang)."""
+    author, published, lang)."""
     url = _str_or_none(record.get("url") or record.get("source_url"))
     html = _str_or_none(record.get("html"))
     ident = _str_or_none(record.get("id"))
@@ -289,6 +305,9 @@ def article_from_record(record: dict[str, object], *, source: str, line: int | N
     title = _str_or_none(record.get("title"))
     if title:
         article.extras["given_title"] = title
+    author = _str_or_none(record.get("author"))
+    if author:
+        article.extras["author"] = author
     published = _parse_iso_date(record.get("published") or record.get("date"))
     if published:
         article.published = DatedValue(value=published, precision="day", confidence=1.0, basis="given in input")
@@ -335,6 +354,10 @@ def article_from_html(html: str, *, source: str, article_id: str | None = None, 
         article.extras["given_title"] = safe_text(doc.title)
     if doc.sitename:
         article.outlet = safe_text(doc.sitename)
+    if doc.author:
+        article.extras["author"] = safe_text(doc.author)
+    if url and doc.url and doc.url != url:  # the page names its own address (rel=canonical, og:url)
+        article.extras["canonical_url"] = safe_text(doc.url)
     published = _parse_iso_date(doc.date)
     if published:
         article.published = DatedValue(value=published, precision="day", confidence=0.8, basis="HTML metadata")
@@ -372,13 +395,21 @@ def _failure(name: str, skip: Skip, line: int | None = None) -> IngestFailure:
 
 
 def _outlet(url: str | None) -> str | None:
+    """The URL's registered domain ("edition.cnn.com" -> "cnn.com", "news.bbc.co.uk" -> "bbc.co.uk",
+    by the public suffix list inside the tld package); the host name when it has none (an address)."""
     if not url:
         return None
     try:
         host = urlparse(url).hostname or ""
     except ValueError:  # "http://[::1": kept as given, but it names no host
         return None
-    return host.removeprefix("www.") or None
+    from tld import get_fld
+
+    try:
+        registered = get_fld(host, fix_protocol=True, fail_silently=True)
+    except Exception:  # the tld package refusing an odd host must not lose the article
+        registered = None
+    return registered or host.removeprefix("www.") or None
 
 
 def _parsable(url: str | None) -> str | None:

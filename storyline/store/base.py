@@ -227,6 +227,44 @@ class Store:
         for row in self.conn.execute("SELECT story_id, profile_json FROM stories").fetchall():
             self._set_story_people(row["story_id"], Profile.from_json(json.loads(row["profile_json"])))
 
+    def _add_web_tables(self) -> None:
+        """Schema 6: pages fetched from the web (by normalised URL, so one is not fetched twice) and
+        the validators of the feeds and sitemaps last read (a re-check costs a 304)."""
+        self.conn.execute("CREATE TABLE IF NOT EXISTS web_pages (url TEXT PRIMARY KEY, article_id TEXT NOT NULL)")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS web_listings (url TEXT PRIMARY KEY, etag TEXT,"
+                          " last_modified TEXT, checked_at TEXT NOT NULL)")
+
+    # -- the web: what was fetched, what a listing said last time ----------------------------
+    def knows_url(self, url: str) -> bool:
+        """Whether a page with this normalised URL is stored (as itself or as a duplicate)."""
+        return self.conn.execute("SELECT 1 FROM web_pages WHERE url=?", (url,)).fetchone() is not None
+
+    def listing_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """The ETag and Last-Modified a feed or sitemap was last read with, if it was."""
+        row = self.conn.execute("SELECT etag, last_modified FROM web_listings WHERE url=?", (url,)).fetchone()
+        return (row["etag"], row["last_modified"]) if row else None
+
+    def remember_listings(self, listings: list[tuple[str, str | None, str | None]]) -> None:
+        """Listings read to their end (every entry stored): next time, ask whether they changed."""
+        if not listings:
+            return
+        with self._transaction():
+            self.conn.executemany(
+                "INSERT INTO web_listings (url, etag, last_modified, checked_at) VALUES (?, ?, ?, ?) ON CONFLICT (url)"
+                " DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,"
+                " checked_at = excluded.checked_at",
+                [(url, etag, modified, _now()) for url, etag, modified in listings])
+
+    def remember_duplicate_urls(self, urls: list[str], article_id: str) -> None:
+        """A fetched page whose text is already stored: its URL leads to that article from now on."""
+        if urls:
+            with self._transaction():
+                self._remember_urls(urls, article_id)
+
+    def _remember_urls(self, urls: list[str], article_id: str) -> None:
+        self.conn.executemany("INSERT INTO web_pages (url, article_id) VALUES (?, ?) ON CONFLICT (url) DO NOTHING",
+                              [(url, article_id) for url in urls])
+
     def _set_story_people(self, story_id: str, profile: Profile) -> None:
         self.conn.execute("DELETE FROM story_people WHERE story_id=?", (story_id,))
         self.conn.executemany("INSERT INTO story_people (name, story_id) VALUES (?, ?)",
@@ -336,6 +374,7 @@ class Store:
              json.dumps(article.confidence), json.dumps(extras, default=str), embedding, title_embedding),
         ).fetchone()[0]
         self._index_text(seq, article)
+        self._remember_urls(article.extras.get("fetched_urls") or [], article.id)
         self.conn.executemany(
             "INSERT INTO entities (article_id, text, canonical, type, count, resolved_by) VALUES (?,?,?,?,?,?)",
             [(article.id, e.text, e.canonical, e.type, e.count, e.resolved_by) for e in article.entities],
@@ -635,7 +674,7 @@ class Store:
     def export_rows(self) -> Iterator[dict[str, Any]]:
         for row in self.conn.execute(
             "SELECT a.id, a.source, a.url, a.outlet, a.title, a.language, a.published, a.event_date, ea.event_id,"
-            " ev.story_id, a.published_json, a.event_date_json"
+            " ev.story_id, a.published_json, a.event_date_json, a.extras_json"
             " FROM articles a LEFT JOIN event_articles ea ON ea.article_id=a.id"
             " LEFT JOIN events ev ON ev.event_id=ea.event_id ORDER BY a.seq"
         ):
@@ -643,8 +682,15 @@ class Store:
             for field in ("published", "event_date"):  # how exact each date is, beside it
                 dated = _dated(json.loads(out.pop(f"{field}_json")))
                 out[f"{field}_precision"], out[f"{field}_estimated"] = dated.precision, dated.estimated
+            extras = json.loads(out.pop("extras_json"))
+            out["author"] = extras.get("author")  # from the feed or the page's metadata
             yield out
 
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _blob(vector: Any) -> bytes | None:
