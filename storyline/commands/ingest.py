@@ -132,6 +132,7 @@ def ingest(paths: tuple[str, ...], db: str, no_ner: bool, ner_chars: int | None,
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         click.echo(_summary_line(summary, db))
+    sys.stdout.flush()  # the summary before the failures, when both go to one terminal
     for failure in report.failures:
         click.echo(f"  failed: {failure.reason}", err=True)
     if report.stopped:

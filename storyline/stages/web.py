@@ -129,6 +129,7 @@ class WebClient:
         self._gates: dict[str, _HostGate] = {}
         self._robots: dict[str, RobotFileParser | None] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
+        self._unreachable: dict[str, str] = {}  # origin -> why its robots.txt got no answer
         self.requests = 0  # HTTP requests sent (robots.txt included), for the run's summary
 
     def close(self) -> None:
@@ -210,20 +211,23 @@ class WebClient:
         with self._lock:
             lock = self._robots_locks.setdefault(origin, threading.Lock())
         with lock:
+            if origin in self._unreachable:  # its robots.txt got no answer: neither will this page
+                raise Skip("E051", path=url, detail=self._unreachable[origin])
             if origin not in self._robots:
-                self._robots[origin] = self._read_robots(origin)
+                try:
+                    self._robots[origin] = self._read_robots(origin)
+                except Skip as skip:
+                    self._unreachable[origin] = str(skip.details.get("detail", "no answer"))
+                    raise Skip("E051", path=url, detail=self._unreachable[origin]) from None
         rules = self._robots[origin]
         return rules is None or rules.can_fetch(ROBOTS_AGENT, url)
 
     def _read_robots(self, origin: str) -> RobotFileParser | None:
         """The host's rules; None (everything allowed) when it has none. A host whose robots.txt
-        cannot be read (5xx, no answer) is treated as disallowing everything, as RFC 9309 says."""
+        answers 5xx is treated as disallowing everything, as RFC 9309 says; one that does not
+        answer at all raises Skip (its pages are reported as unreachable, E051)."""
         parser = RobotFileParser()
-        try:
-            answer = self._get(f"{origin}/robots.txt", origin, {})
-        except Skip:
-            parser.parse(["User-agent: *", "Disallow: /"])
-            return parser
+        answer = self._get(f"{origin}/robots.txt", origin, {})  # Skip when the host does not answer at all
         if answer.status >= 500:
             parser.parse(["User-agent: *", "Disallow: /"])
             return parser

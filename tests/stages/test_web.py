@@ -106,3 +106,19 @@ def test_web_spaces_requests_to_one_host() -> None:
         for _ in range(4):  # robots.txt (404) and four pages: four intervals at least
             client.get(web.url("/a"))
         assert time.monotonic() - started >= 0.8
+
+
+def test_web_a_host_that_does_not_answer_is_unreachable_not_forbidden() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = WebClient(QUICK)
+    with pytest.raises(Skip) as first:
+        client.get(f"http://127.0.0.1:{port}/a")
+    started = time.monotonic()
+    with pytest.raises(Skip) as second:
+        client.get(f"http://127.0.0.1:{port}/b")
+    assert first.value.code == second.value.code == "E051" and failed_for_now(second.value)
+    assert time.monotonic() - started < 0.5  # the host is known to be down: no new round of retries
