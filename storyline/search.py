@@ -139,7 +139,8 @@ class VectorIndex:
             current = self._vectors
             rows = store.conn.execute(
                 "SELECT seq, embedding, language, coalesce(event_date, published) AS day, coalesce(outlet, '') || ' '"
-                " || source AS src FROM articles WHERE seq > ? AND embedding IS NOT NULL ORDER BY seq",
+                " || coalesce(url, '') || ' ' || source AS src"
+                " FROM articles WHERE seq > ? AND embedding IS NOT NULL ORDER BY seq",
                 (current.last_seq,)).fetchall()
             if not rows:
                 return current
@@ -346,8 +347,9 @@ def filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
         sql += " AND a.language = ?"
         params.append(filters.language)
     if filters.source:
-        sql += " AND (strpos(coalesce(a.outlet, ''), ?) > 0 OR strpos(a.source, ?) > 0)"
-        params += [filters.source, filters.source]
+        sql += (" AND (strpos(coalesce(a.outlet, ''), ?) > 0 OR strpos(coalesce(a.url, ''), ?) > 0"
+                " OR strpos(a.source, ?) > 0)")
+        params += [filters.source] * 3
     if filters.since:
         sql += " AND coalesce(a.event_date, a.published) >= ?"
         params.append(filters.since.isoformat())

@@ -163,7 +163,7 @@ def export(db: str, fmt: str) -> None:
 @click.option("--since", help="Only articles whose event (or publication) date is on or after YYYY-MM-DD.")
 @click.option("--until", help="... on or before YYYY-MM-DD.")
 @click.option("--entity", help="Only articles naming this entity (any spelling or language).")
-@click.option("--source", help="Only articles whose outlet or source contains this text.")
+@click.option("--source", help="Only articles whose outlet, URL or source file contains this text.")
 @click.option("--mode", type=click.Choice(["hybrid", "text", "semantic"]), default="hybrid", show_default=True,
               help="Full text, meaning (embeddings), or both fused.")
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 200))
