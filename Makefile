@@ -38,12 +38,14 @@ lint: install
 eval: install
 	$(PY) eval/all_sets.py
 
-# Retrain the pair model on ../shared/data into a candidate file and print its cross-validated scores.
+# Retrain the pair model and the similarity head on ../shared/data into candidate files and print their scores.
 train: install
 	$(PY) -m pip install -q -e ".[eval]"
 	$(PY) eval/train_pair_model.py --out .cache/pair_model.json
 	@echo "Candidate model in .cache/pair_model.json. Ship it only if 'make eval' with it loses on no set:"
 	@echo "cp .cache/pair_model.json storyline/data/pair_model.json && make eval"
+	$(PY) eval/train_similarity.py --out .cache/similarity_head.json
+	@echo "Candidate similarity head in .cache/similarity_head.json; compare with docs/similarity.md before shipping it."
 
 # Retrain the NER pipelines shipped in storyline/data/ner/ (de, es, nl, pl, ru) from ../shared/data/ner.
 # Not run by CI (about 15 minutes a language on one core); CI loads the shipped models.

@@ -5,6 +5,9 @@ title and text, grouped by average-linkage agglomerative clustering cut at a cos
 (the batch reference of ``../shared/data/README.md``). It sees every document at once, which an
 online system does not, and it is told nothing else: no dates, no entities, no number of events.
 The cut, :data:`TFIDF_DISTANCE`, was chosen once on ECB+ dev and is not tuned per set.
+
+``tfidf_pair_cosines``: the same weights, one cosine per pair of texts (``eval similarity``'s
+baseline row).
 """
 
 from __future__ import annotations
@@ -36,6 +39,26 @@ def tfidf_matrix(texts: Sequence[str]) -> np.ndarray:
     matrix *= idf
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1, norms)
+
+
+def tfidf_pair_cosines(pairs: Sequence[tuple[str, str]]) -> list[float]:
+    """The TF-IDF cosine of each pair of texts, the weights of :func:`tfidf_matrix` fitted on all the
+    texts given (what a user would compute on the file at hand), kept sparse for long files."""
+    counts = [(Counter(_WORD.findall(a.lower())), Counter(_WORD.findall(b.lower()))) for a, b in pairs]
+    frequency = Counter(word for pair in counts for count in pair for word in count)
+    documents = 2 * len(pairs)
+    idf = {word: math.log((1 + documents) / (1 + n)) + 1 for word, n in frequency.items()}
+
+    def weights(count: Counter[str]) -> dict[str, float]:
+        return {word: (1 + math.log(n)) * idf[word] for word, n in count.items()}
+
+    out = []
+    for left, right in counts:
+        a, b = weights(left), weights(right)
+        dot = sum(v * b.get(w, 0.0) for w, v in a.items())
+        norms = math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+        out.append(dot / norms if norms else 0.0)
+    return out
 
 
 def average_linkage(distance: np.ndarray, cut: float) -> list[int]:

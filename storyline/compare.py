@@ -2,24 +2,22 @@
 
 The same-event probability comes from the pair scorer the event clusterer uses
 (:mod:`storyline.link.similarity`), so "why are these in one event?" and "how
-similar are these two?" have one answer. Each dimension is a similarity in
-[0, 1] (1 = the same):
-
-- ``geography``: overlap of the places named (weighted by mentions);
-- ``entities``: overlap of all people, organisations and places;
-- ``time``: closeness of the two event dates (a week apart ≈ 0.37; unknown 0.5);
-- ``narrative``: what is told, from the multilingual embeddings and shared vocabulary;
-- ``style``: how it is written (sentence and word length, quotes, numbers, questions);
-- ``tone``: closeness of the two texts' polarity, from the multilingual embeddings
-  projected on positive and negative anchor sentences (zero-shot, no tone model ships);
-- ``overall``: a learned blend, ranking same event > same topic > unrelated.
+similar are these two?" have one answer. Each dimension (geography, entities,
+time, narrative, overall, style, tone) is a similarity in [0, 1] (1 = the same),
+predicted by the shipped head (one ridge regression per dimension, trained on
+SemEval-2022 Task 8 gold by ``eval/train_similarity.py``) from :func:`pair_signals`:
+embedding cosines, rarity-weighted word and character 4-gram overlap (names and
+numbers across languages), entity, place, number and date evidence, and the
+hand-made measures of :func:`hand_measures`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -35,6 +33,7 @@ from storyline.link.similarity import (
     pair_model,
     same_event_probability,
 )
+from storyline.text_overlap import gram_cosine, word_cosine
 
 DIMENSIONS = ("geography", "entities", "time", "narrative", "overall", "style", "tone")
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -58,12 +57,14 @@ def compare_articles(a: Article, b: Article, *, sentences: int = 0, embedder: An
     profiles = profile_of(a), profile_of(b)
     evidence = compare(*profiles)
     same_event = same_event_probability(evidence)
+    found, signals = scored(a, b, evidence, same_event, profiles=profiles, embedder=embedder)
     result: dict[str, Any] = {
         "a": _side(a),
         "b": _side(b),
-        "dimensions": dimensions(a, b, evidence, same_event, profiles=profiles, embedder=embedder),
+        "dimensions": found,
         "same_event": round(same_event, 3),
-        "explanation": explain(a, b, evidence) | {"clusterer": clusterer_verdict(same_event, evidence)},
+        "explanation": explain(a, b, evidence) | {"clusterer": clusterer_verdict(same_event, evidence),
+                                                  "signals": signals},
     }
     if sentences:
         result["explanation"]["similar_sentences"] = similar_sentences(a, b, sentences, embedder=embedder)
@@ -72,6 +73,33 @@ def compare_articles(a: Article, b: Article, *, sentences: int = 0, embedder: An
 
 def dimensions(a: Article, b: Article, evidence: PairEvidence, same_event: float, *,
                profiles: tuple[Profile, Profile] | None = None, embedder: Any = None) -> dict[str, float]:
+    """The seven dimensions of :func:`compare_articles`, each in [0, 1]."""
+    return scored(a, b, evidence, same_event, profiles=profiles, embedder=embedder)[0]
+
+
+def scored(a: Article, b: Article, evidence: PairEvidence, same_event: float, *,
+           profiles: tuple[Profile, Profile] | None = None,
+           embedder: Any = None) -> tuple[dict[str, float], dict[str, float]]:
+    """The seven dimensions and the signals they were predicted from.
+
+    The shipped head (``data/similarity_head.json``, one linear model per dimension trained on
+    SemEval-2022 Task 8 gold by ``eval/train_similarity.py``) reads the signals; without it, the
+    hand-made measures are the dimensions and ``overall`` the pair model's blend."""
+    hand = hand_measures(a, b, evidence, profiles=profiles, embedder=embedder)
+    signals = pair_signals(a, b, evidence, same_event, hand)
+    head = similarity_head()
+    if head is None:
+        found = dict(hand)
+        found["overall"] = overall(same_event, found, evidence.features)
+    else:
+        found = {name: head_predict(head["dimensions"][name], signals) for name in DIMENSIONS}
+    return {name: round(float(found[name]), 3) for name in DIMENSIONS}, signals
+
+
+def hand_measures(a: Article, b: Article, evidence: PairEvidence, *,
+                  profiles: tuple[Profile, Profile] | None = None, embedder: Any = None) -> dict[str, float]:
+    """Measures read off the two articles, one per dimension but ``overall``: shared places and
+    entities, event-date gap, embeddings and words, style statistics, polarity."""
     features = evidence.features
     pa, pb = profiles or (profile_of(a), profile_of(b))
     places_a, places_b = pa.of_type("LOC"), pb.of_type("LOC")
@@ -85,14 +113,50 @@ def dimensions(a: Article, b: Article, evidence: PairEvidence, same_event: float
                       if features["cross_language"] else
                       0.45 * _stretch(features["cosine"]) + 0.25 * _stretch(features["title_cosine"])
                       + 0.3 * features["lexical"])
-    found = {"geography": geography, "entities": entities, "time": time, "narrative": narrative,
-             "style": style_similarity(a, b), "tone": tone_similarity(a, b, embedder=embedder)}
-    found["overall"] = overall(same_event, found, features)
-    return {name: round(float(found[name]), 3) for name in DIMENSIONS}
+    return {"geography": geography, "entities": entities, "time": time, "narrative": narrative,
+            "style": style_similarity(a, b), "tone": tone_similarity(a, b, embedder=embedder)}
+
+
+def pair_signals(a: Article, b: Article, evidence: PairEvidence, same_event: float,
+                 hand: dict[str, float]) -> dict[str, float]:
+    """What the head reads: embeddings, rarity-weighted words and 4-grams (which carry names and
+    numbers across languages), the clusterer's entity, place and date evidence, and the hand-made
+    measures."""
+    features = evidence.features
+    shorter, longer = sorted((len(a.text), len(b.text)))
+    signals = {
+        "cosine": features["cosine"], "title_cosine": features["title_cosine"], "lexical": features["lexical"],
+        "word_cosine": word_cosine(a.text, a.language, b.text, b.language),
+        "gram_cosine": gram_cosine(a.text, a.language, b.text, b.language),
+        "entity_overlap": features["entities"], "place_overlap": features["places"],
+        "people_overlap": features["people"], "number_overlap": features["numbers"],
+        "same_event": same_event, "days_apart": features["days_apart"], "same_day": features["same_day"],
+        "same_language": float(not features["cross_language"]),
+        "length_ratio": shorter / max(1, longer), "shorter_length": math.log1p(shorter),
+    }
+    signals.update({f"hand_{name}": value for name, value in hand.items()})
+    return {name: round(float(value), 4) for name, value in signals.items()}
+
+
+@lru_cache(maxsize=1)
+def similarity_head() -> dict[str, Any] | None:
+    """The shipped seven-dimension head, or None when the package has none (a fresh training run)."""
+    path = resources.files("storyline.data").joinpath("similarity_head.json")
+    return json.loads(path.read_text("utf-8")) if path.is_file() else None
+
+
+def head_predict(model: dict[str, Any], signals: dict[str, float]) -> float:
+    """A linear model over standardised signals, clipped to [0, 1] (1 = the same)."""
+    total = model["bias"]
+    for name, mean, scale, weight in zip(model["signals"], model["mean"], model["scale"], model["weights"],
+                                         strict=True):
+        total += weight * (signals.get(name, mean) - mean) / scale
+    return _clip(total)
 
 
 def overall(same_event: float, found: dict[str, float], features: dict[str, float]) -> float:
-    """Same event first, then how much of the subject is shared (the shipped model's blend)."""
+    """Same event first, then how much of the subject is shared (the pair model's blend; used only
+    when no head ships)."""
     blend = pair_model().get("overall", {"same_event": 0.6, "narrative": 0.3, "entities": 0.1})
     values = {"same_event": same_event, **found, **{f"feature:{k}": v for k, v in features.items()}}
     return _clip(sum(weight * values.get(name, 0.0) for name, weight in blend.items()))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from storyline.article import Article
+from storyline.baselines import tfidf_pair_cosines
 from storyline.compare import DIMENSIONS, compare_articles
 from storyline.errors import Skip
 from storyline.metrics import pearson, roc_auc, spearman
@@ -181,42 +182,71 @@ def is_document_file(path: Path) -> bool:
 def gold_of(record: dict[str, Any], field: str | None) -> float | None:
     for name in ([field] if field else GOLD_FIELDS):
         value = record.get(name)
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if _is_number(value):
             return float(value)
     return None
 
 
 def evaluate(scored: Iterable[tuple[PairLine, dict[str, Any]]], *, gold_field: str | None = None,
-             similar_high: bool = True) -> dict[str, Any]:
+             similar_high: bool = True, failed: int = 0) -> dict[str, Any]:
     """Pearson and Spearman of ``overall`` against the gold grade, and ROC-AUC of ``same_event``
-    for the most similar grade against the next (same event vs same topic), per language pair."""
-    rows: list[tuple[str, float, float, float]] = []
+    for the most similar grade against the next (same event vs same topic), per language pair.
+
+    Where the records carry gold for the seven dimensions (SemEval-2022 Task 8), each dimension's
+    Pearson too. Beside every figure, the TF-IDF cosine of the two texts (fitted on the file's
+    texts) against the same gold: the baseline a user would try first."""
+    rows: list[dict[str, Any]] = []
+    sign = 1.0 if similar_high else -1.0
     for item, result in scored:
-        gold = gold_of(item.record or {}, gold_field)
+        record = item.record or {}
+        gold = gold_of(record, gold_field)
         if gold is None:
             continue
         languages = "-".join(sorted((item.a.language or "und", item.b.language or "und")))  # type: ignore[union-attr]
-        rows.append((languages, gold if similar_high else -gold, result["dimensions"]["overall"],
-                     result["same_event"]))
-    report: dict[str, Any] = {"pairs": len(rows), "total": _scores(rows), "by_language_pair": {}}
-    for pair in sorted({r[0] for r in rows}):
-        report["by_language_pair"][pair] = _scores([r for r in rows if r[0] == pair])
+        rows.append({"languages": languages, "gold": sign * gold, "overall": result["dimensions"]["overall"],
+                     "same_event": result["same_event"], "predicted": result["dimensions"],
+                     "gold_dimensions": {name: sign * float(record[name]) for name in DIMENSIONS
+                                         if _is_number(record.get(name))},
+                     "texts": (_text_of(record, "1"), _text_of(record, "2"))})
+    for row, cosine in zip(rows, tfidf_pair_cosines([row.pop("texts") for row in rows]), strict=True):
+        row["tfidf"] = cosine
+    report: dict[str, Any] = {"pairs": len(rows), "failed": failed, "total": _scores(rows), "by_language_pair": {}}
+    for pair in sorted({r["languages"] for r in rows}):
+        report["by_language_pair"][pair] = _scores([r for r in rows if r["languages"] == pair])
     report["dimensions"] = list(DIMENSIONS)
     return report
 
 
-def _scores(rows: list[tuple[str, float, float, float]]) -> dict[str, Any]:
-    grades = sorted({r[1] for r in rows}, reverse=True)
-    gold, overall = [r[1] for r in rows], [r[2] for r in rows]
+def _scores(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    grades = sorted({r["gold"] for r in rows}, reverse=True)
+    gold, overall, tfidf = [r["gold"] for r in rows], [r["overall"] for r in rows], [r["tfidf"] for r in rows]
     out: dict[str, Any] = {"pairs": len(rows), "pearson_overall": _round(pearson(overall, gold)),
-                           "spearman_overall": _round(spearman(overall, gold))}
+                           "spearman_overall": _round(spearman(overall, gold)),
+                           "tfidf_pearson_overall": _round(pearson(tfidf, gold)),
+                           "tfidf_spearman_overall": _round(spearman(tfidf, gold))}
+    graded = [name for name in DIMENSIONS if rows and all(name in r["gold_dimensions"] for r in rows)]
+    if graded:
+        out["pearson_by_dimension"] = {
+            name: _round(pearson([r["predicted"][name] for r in rows], [r["gold_dimensions"][name] for r in rows]))
+            for name in graded}
+        out["tfidf_pearson_by_dimension"] = {
+            name: _round(pearson(tfidf, [r["gold_dimensions"][name] for r in rows])) for name in graded}
     if len(grades) >= 2:
         top, next_ = grades[0], grades[1]
-        hard = [r for r in rows if r[1] in (top, next_)]
-        out["roc_auc_same_event"] = _round(roc_auc([r[3] for r in hard], [int(r[1] == top) for r in hard]))
-        out["same_event_pairs"] = sum(1 for r in hard if r[1] == top)
-        out["same_topic_pairs"] = sum(1 for r in hard if r[1] == next_)
+        hard = [r for r in rows if r["gold"] in (top, next_)]
+        out["roc_auc_same_event"] = _round(roc_auc([r["same_event"] for r in hard],
+                                                   [int(r["gold"] == top) for r in hard]))
+        out["same_event_pairs"] = sum(1 for r in hard if r["gold"] == top)
+        out["same_topic_pairs"] = sum(1 for r in hard if r["gold"] == next_)
     return out
+
+
+def _text_of(record: dict[str, Any], side: str) -> str:
+    return f"{record.get(f'title{side}') or ''} {record.get(f'text{side}') or ''}"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _round(value: float) -> float | None:

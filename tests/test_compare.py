@@ -32,8 +32,10 @@ def test_same_event_outranks_same_topic_outranks_unrelated(results: dict[str, di
         assert results[same]["dimensions"]["overall"] > results["same people, other event"]["dimensions"]["overall"]
     assert (results["same people, other event"]["dimensions"]["overall"]
             > results["unrelated"]["dimensions"]["overall"])
-    assert results["same event, en-fr"]["dimensions"]["time"] == 1.0
-    assert results["same people, other event"]["dimensions"]["time"] < 0.01  # March vs June
+    same_day, months_apart = results["same event, en-fr"], results["same people, other event"]  # March vs June
+    assert same_day["dimensions"]["time"] > months_apart["dimensions"]["time"]
+    assert same_day["explanation"]["signals"]["hand_time"] == 1.0
+    assert months_apart["explanation"]["signals"]["hand_time"] < 0.01
 
 
 def test_the_explanation_names_what_is_shared_and_what_differs(results: dict[str, dict]) -> None:
@@ -62,3 +64,36 @@ def test_the_explanation_says_whether_the_clusterer_makes_one_event(results: dic
     verdict = other["explanation"]["clusterer"]
     assert not verdict["one_event"]
     assert other["explanation"]["date_conflict"] and "days apart" in verdict["reason"]
+
+
+def test_the_shipped_head_reads_exactly_the_signals_compare_reports(results: dict[str, dict]) -> None:
+    from storyline.compare import similarity_head
+
+    head = similarity_head()
+    assert head is not None and set(head["dimensions"]) == set(DIMENSIONS)
+    signals = results["same event, en-de"]["explanation"]["signals"]
+    for model in head["dimensions"].values():
+        assert model["signals"] == sorted(signals)  # a signal renamed in code must retrain the head
+        assert len(model["weights"]) == len(model["mean"]) == len(model["scale"]) == len(signals)
+
+
+def test_head_predictions_are_clipped_and_missing_signals_count_as_average() -> None:
+    from storyline.compare import head_predict
+
+    model = {"signals": ["cosine", "gram_cosine"], "mean": [0.5, 0.2], "scale": [0.1, 0.1],
+             "weights": [0.3, 0.1], "bias": 0.5}
+    assert head_predict(model, {"cosine": 0.6, "gram_cosine": 0.2}) == pytest.approx(0.8)
+    assert head_predict(model, {"cosine": 0.6}) == pytest.approx(0.8)  # gram_cosine at its mean
+    assert head_predict(model, {"cosine": 5.0, "gram_cosine": 0.2}) == 1.0
+    assert head_predict(model, {"cosine": -5.0, "gram_cosine": 0.2}) == 0.0
+
+
+def test_without_a_head_the_hand_measures_are_the_dimensions(fixture_articles: dict[str, Article],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import storyline.compare as compare
+
+    monkeypatch.setattr(compare, "similarity_head", lambda: None)
+    result = compare_articles(fixture_articles["en_summit"], fixture_articles["fr_summit"])
+    signals = result["explanation"]["signals"]
+    assert result["dimensions"]["time"] == round(signals["hand_time"], 3) == 1.0
+    assert result["dimensions"]["narrative"] == pytest.approx(signals["hand_narrative"], abs=1e-3)

@@ -112,3 +112,51 @@ def test_eval_similarity_cli_on_documents(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["total"]["roc_auc_same_event"] == 1.0  # the three summit reports beat the phone call
     assert "de-en" in report["by_language_pair"] and report["total"]["spearman_overall"] > 0.5
+
+
+def test_evaluate_scores_each_dimension_beside_tfidf() -> None:
+    """SemEval-style records (seven gold dimensions, 1 = very similar): every dimension is scored
+    with the sign flipped, and the TF-IDF cosine of the texts stands beside it."""
+    from storyline.article import Article
+
+    texts = [("Earthquake in Norcia kills twelve", "Earthquake in Norcia: twelve dead"),
+             ("Storm floods Venice lagoon", "Venice lagoon flooded by storm surge"),
+             ("Election results in Poland", "Football cup final in Madrid"),
+             ("Parliament passes budget", "Chess champion wins again")]
+    items = []
+    for number, ((one, two), gold) in enumerate(zip(texts, (1.0, 1.5, 3.5, 4.0), strict=True), start=1):
+        record = {"text1": one, "text2": two, "overall": gold} | {name: gold for name in DIMENSIONS}
+        a, b = Article(id=f"{number}a", source="t", raw_text=one, language="en"), \
+            Article(id=f"{number}b", source="t", raw_text=two, language="en")
+        similarity = (4.0 - gold) / 3.0
+        items.append((PairLine(number, record=record, a=a, b=b),
+                      {"dimensions": dict.fromkeys(DIMENSIONS, similarity), "same_event": similarity}))
+    report = evaluate(items, similar_high=False, failed=1)
+    total = report["total"]
+    assert report["failed"] == 1 and report["pairs"] == 4
+    assert set(total["pearson_by_dimension"]) == set(DIMENSIONS)
+    assert total["pearson_by_dimension"]["geography"] == pytest.approx(1.0)  # a perfect scorer
+    assert total["pearson_overall"] == pytest.approx(1.0)
+    assert 0.5 < total["tfidf_pearson_overall"] < 1.0  # shared words track the gold, not perfectly
+    assert total["tfidf_pearson_by_dimension"]["tone"] == total["tfidf_pearson_overall"]
+
+
+def test_eval_similarity_cli_prints_seven_dimensions_and_the_baseline(tmp_path: Path) -> None:
+    gold = {"geography": 1.0, "entities": 1.0, "time": 1.0, "narrative": 1.5, "overall": 1.0, "style": 2.0,
+            "tone": 1.5}
+    far = dict.fromkeys(gold, 4.0)
+    lines = [{"pair_id": "same", "text1": _text("en_summit"), "text2": _text("fr_summit"), **gold},
+             {"pair_id": "topic", "text1": _text("en_summit"), "text2": _text("en_phone_call"),
+              **dict.fromkeys(gold, 2.5)},
+             {"pair_id": "other", "text1": _text("en_summit"), "text2": _text("en_quake"), **far},
+             {"pair_id": "broken", "text1": _text("en_summit"), **far}]
+    path = tmp_path / "semeval.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    table = CliRunner().invoke(main, ["eval", "similarity", "--data", str(path), "--gold-similar-low",
+                                      "--no-progress"])
+    assert table.exit_code == 0, table.output
+    assert "3 graded pairs, 1 could not be scored" in table.output and "missing or empty text2" in table.output
+    assert "tf-idf" in table.output and "Pearson geography" in table.output and "Pearson tone" in table.output
+    report = json.loads(CliRunner().invoke(main, ["eval", "similarity", "--data", str(path), "--gold-similar-low",
+                                                  "--no-progress", "--format", "json"]).stdout)
+    assert report["failed"] == 1 and report["total"]["pearson_overall"] > 0.9  # same > topic > other

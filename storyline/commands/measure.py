@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -234,13 +235,16 @@ def eval_entities(data_path: str, lang: str | None, limit: int | None, progress:
 def eval_similarity(data_path: str, label: str, gold_field: str | None, gold_similar_low: bool, limit: int | None,
                     progress: bool | None, fmt: str) -> None:
     """Pearson and Spearman of `overall` against graded gold, and ROC-AUC of `same_event`
-    (same event vs same topic, other event), per language pair and in total.
+    (same event vs same topic, other event), per language pair and in total, each beside the
+    TF-IDF cosine's. Pairs with gold for the seven SemEval-2022 Task 8 dimensions get each
+    dimension's Pearson too.
 
     \b
     From documents, pairs are graded: same event 3, same topic other event 2,
     other topic 1 (sampled, as many as grade 2), e.g.
       storyline eval similarity --data ../shared/data/ecbplus/dev.jsonl
       storyline eval similarity --data ../shared/data/meantime/apple.jsonl --label doc_group
+      storyline eval similarity --data ../shared/data/semeval8/train.jsonl --gold-similar-low
     """
     from itertools import islice
 
@@ -250,36 +254,48 @@ def eval_similarity(data_path: str, label: str, gold_field: str | None, gold_sim
     from storyline.pipeline import Pipeline
 
     path = Path(data_path)
+    opened = contextlib.ExitStack()
     try:
         if is_document_file(path):
             records = list(graded_pairs_from_documents(path, label))
             lines: Iterable[str] = (json.dumps(r) for r in records)
             total: int | None = len(records)
         else:
-            lines, total = path.open(encoding="utf-8"), None
+            lines, total = opened.enter_context(path.open(encoding="utf-8")), None
     except (ValueError, KeyError) as exc:
         raise click.ClickException(f"{data_path} is neither pairs nor gold documents ({exc}).") from None
     show = progress if progress is not None else sys.stderr.isatty()
-    with tqdm(total=min(total or 0, limit or total or 0) or None, unit="pair", desc="score", disable=not show,
+    failures: list[str] = []
+    with opened, tqdm(total=min(total or 0, limit or total or 0) or None, unit="pair", desc="score", disable=not show,
               file=sys.stderr) as bar:
         pair_lines = islice(read_pairs(lines, data_path), limit) if limit else read_pairs(lines, data_path)
-        report = evaluate(score_pairs(pair_lines, Pipeline(), on_done=bar.update), gold_field=gold_field,
-                          similar_high=not gold_similar_low)
+        scored = score_pairs(pair_lines, Pipeline(), on_done=bar.update, on_error=failures.append)
+        report = evaluate(scored, gold_field=gold_field, similar_high=not gold_similar_low)
+    report["failed"] = len(failures)
     if fmt == "json":
-        echo_json(report)
+        echo_json(report | {"failures": failures[:50]})
         return
-    click.echo(f"{report['pairs']} graded pairs")
-    rows = [["total", *_similarity_cells(report["total"])]]
-    rows += [[pair, *_similarity_cells(r)] for pair, r in report["by_language_pair"].items()]
-    echo_table(["languages", "pairs", "Pearson overall", "Spearman overall", "ROC-AUC same_event"], rows)
+    click.echo(f"{report['pairs']} graded pairs" + (f", {len(failures)} could not be scored:" if failures else ""))
+    for failure in failures[:10]:
+        click.echo(f"  {failure}")
+    graded = list(report["total"].get("pearson_by_dimension", {}))
+    extra = [name for name in graded if name != "overall"]
+    rows = []
+    for pair, result in [("total", report["total"]), *report["by_language_pair"].items()]:
+        rows.append([pair, "storyline", *_similarity_cells(result, extra)])
+        rows.append(["", "tf-idf", *_similarity_cells(result, extra, prefix="tfidf_")])
+    echo_table(["languages", "scorer", "pairs", "Pearson overall", "Spearman overall", "ROC-AUC same_event",
+                *(f"Pearson {name}" for name in extra)], rows)
 
 
-def _similarity_cells(result: dict[str, Any]) -> list[str]:
+def _similarity_cells(result: dict[str, Any], dimensions: list[str], prefix: str = "") -> list[str]:
+    """A scorer's cells: Storyline's figures, or with ``prefix="tfidf_"`` the TF-IDF baseline's."""
     def cell(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.3f}"
 
-    return [str(result["pairs"]), cell(result["pearson_overall"]), cell(result["spearman_overall"]),
-            cell(result.get("roc_auc_same_event"))]
+    by_dimension = result.get(f"{prefix}pearson_by_dimension", {})
+    return [str(result["pairs"]), cell(result[f"{prefix}pearson_overall"]), cell(result[f"{prefix}spearman_overall"]),
+            "" if prefix else cell(result.get("roc_auc_same_event")), *(cell(by_dimension.get(n)) for n in dimensions)]
 
 
 def _scores(result: dict[str, Any]) -> list[str]:

@@ -324,8 +324,11 @@ def date_conflict(evidence: PairEvidence) -> bool:
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def pair_model() -> dict[str, Any]:
-    """The shipped pair model (``data/pair_model.json``)."""
+    """The shipped pair model (``data/pair_model.json``), read once: a fresh dict per call cost a JSON
+    parse and a new array scorer (cached by the dict's identity) for every pair compared. Shared:
+    do not modify it."""
     return json.loads(resources.files("storyline.data").joinpath("pair_model.json").read_text("utf-8"))
 
 

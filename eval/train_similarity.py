@@ -1,0 +1,191 @@
+"""Train the seven-dimension similarity head shipped in ``storyline/data/similarity_head.json``.
+
+Usage: python eval/train_similarity.py [--data ../shared/data/semeval8/train.jsonl]
+
+The pairs are scored by the shipped path (``storyline similar --pairs``: the pipeline's
+enrichment, then :func:`storyline.compare.compare_articles`), and the signals it reports for
+each pair are the inputs. Each dimension gets a ridge regression on standardised signals,
+its target the gold rating mapped to a similarity ((4 − gold) / 3: 1 = very similar). Pairs
+are grouped by article (two pairs sharing an article are in one group), a fifth of the groups
+is held out and never fitted, and the ridge penalty of each dimension is chosen by 5-fold
+grouped cross-validation on the rest. The held-out pairs are written beside the candidate so
+``storyline eval similarity --data <holdout> --gold-similar-low`` reproduces the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from storyline.compare import DIMENSIONS
+from storyline.metrics import spearman
+from storyline.pairs import graded_pairs_from_documents, read_pairs, score_pairs
+from storyline.pipeline import Pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+PENALTIES = (1.0, 3.0, 10.0, 30.0, 100.0)
+HOLDOUT_SHARE = 0.2
+
+
+def groups_of(records: list[dict]) -> list[str]:
+    """Connected components of pairs that share an article (by text), so no article is on both
+    sides of a split."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    keys = [(_digest(r["text1"]), _digest(r["text2"])) for r in records]
+    for a, b in keys:
+        parent[find(a)] = find(b)
+    return [find(a) for a, _ in keys]
+
+
+def held_out(groups: list[str], languages: list[str]) -> np.ndarray:
+    """A fifth of the groups of each language pair (by a stable hash), so every pair is measured."""
+    language_of: dict[str, str] = {}
+    for group, language in zip(groups, languages, strict=True):
+        language_of.setdefault(group, language)
+    chosen: set[str] = set()
+    for language in set(language_of.values()):
+        members = sorted((g for g, lang in language_of.items() if lang == language),
+                         key=lambda g: hashlib.sha1(f"holdout:{g}".encode()).hexdigest())
+        chosen.update(members[:max(1, round(HOLDOUT_SHARE * len(members)))])
+    return np.array([g in chosen for g in groups])
+
+
+def fold_of(group: str, folds: int = 5) -> int:
+    return int(hashlib.sha1(f"fold:{group}".encode()).hexdigest(), 16) % folds
+
+
+def fit_ridge(x: np.ndarray, y: np.ndarray, penalty: float, sample_weight: np.ndarray | None = None) -> dict:
+    """Weighted ridge regression on standardised columns (the penalty is per unit of total weight
+    as if every row weighed 1, so penalties mean the same with or without weights)."""
+    w = np.ones(len(y)) if sample_weight is None else sample_weight * len(y) / sample_weight.sum()
+    mean = np.average(x, axis=0, weights=w)
+    scale = np.sqrt(np.average((x - mean) ** 2, axis=0, weights=w))
+    scale = np.where(scale < 1e-9, 1.0, scale)
+    z = (x - mean) / scale
+    bias = float(np.average(y, weights=w))
+    weights = np.linalg.solve((z * w[:, None]).T @ z + penalty * np.eye(z.shape[1]), (z * w[:, None]).T @ (y - bias))
+    return {"mean": mean.tolist(), "scale": scale.tolist(), "weights": weights.tolist(), "bias": bias}
+
+
+def predict(model: dict, x: np.ndarray) -> np.ndarray:
+    z = (x - np.array(model["mean"])) / np.array(model["scale"])
+    return np.clip(z @ np.array(model["weights"]) + model["bias"], 0.0, 1.0)
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float | None:
+    return round(float(np.corrcoef(a, b)[0, 1]), 4) if len(a) > 2 and a.std() > 0 and b.std() > 0 else None
+
+
+def signals_of(lines: list[str], name: str, cache: Path | None = None) -> list[tuple[dict, dict[str, float], str]]:
+    """Each pair's record, the signals the shipped path reports for it, and its language pair
+    (kept in ``cache`` when given: trying penalties or weights need not score the pairs again)."""
+    if cache is not None and cache.is_file():
+        return [tuple(row) for row in json.loads(cache.read_text(encoding="utf-8"))]
+    out = []
+    for item, result in score_pairs(read_pairs(lines, name), Pipeline(),
+                                    on_error=lambda e: print("failed:", e, file=sys.stderr)):
+        out.append((item.record, result["explanation"]["signals"],
+                    "-".join(sorted((item.a.language or "und", item.b.language or "und")))))
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(out), encoding="utf-8")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "semeval8" / "train.jsonl"))
+    parser.add_argument("--graded", default=str(ROOT.parent / "shared" / "data" / "ecbplus" / "train.jsonl"),
+                        help="gold documents (topic, event label) whose graded pairs also train `overall`, "
+                             "weighing --graded-weight times the SemEval pairs; '' for none")
+    parser.add_argument("--graded-weight", type=float, default=3.0,
+                        help="how much the graded pairs weigh against the SemEval pairs in `overall` (3: ECB+ dev "
+                             "Spearman stays at 0.90, SemEval cross-validated Pearson loses 0.005; docs/similarity.md)")
+    parser.add_argument("--out", default=str(ROOT / ".cache" / "similarity_head.json"))
+    parser.add_argument("--holdout-out", default=str(ROOT / ".cache" / "semeval_holdout.jsonl"))
+    parser.add_argument("--signals-cache", metavar="DIR",
+                        help="keep the scored signals here and reuse them (only while the signals do not change)")
+    args = parser.parse_args()
+    cache = Path(args.signals_cache) if args.signals_cache else None
+    scored = signals_of(Path(args.data).read_text(encoding="utf-8").splitlines(), Path(args.data).name,
+                        cache / "pairs.json" if cache else None)
+    names = sorted(scored[0][1])
+    x = np.array([[signals[n] for n in names] for _, signals, _ in scored], dtype=np.float64)
+    groups = groups_of([record for record, _, _ in scored])
+    languages = np.array([lang for _, _, lang in scored])
+    test = held_out(groups, list(languages))
+    folds = np.array([fold_of(g) for g in groups])
+    graded_x, graded_y = np.zeros((0, len(names))), np.zeros(0)
+    if args.graded:
+        graded = signals_of([json.dumps(r) for r in graded_pairs_from_documents(Path(args.graded))], "graded",
+                            cache / "graded.json" if cache else None)
+        graded_x = np.array([[signals[n] for n in names] for _, signals, _ in graded], dtype=np.float64)
+        graded_y = np.array([(float(record["grade"]) - 1.0) / 2.0 for record, _, _ in graded])
+    head: dict = {"version": "semeval8-ecbplus-ridge-2", "signals": names, "dimensions": {},
+                  "trained_on": f"{Path(args.data).name}: {int((~test).sum())} pairs ({int(test.sum())} held out)"
+                                + (f"; overall also {len(graded_y)} graded pairs of {Path(args.graded).parent.name}/"
+                                   f"{Path(args.graded).name}" if len(graded_y) else ""),
+                  "cv_pearson": {}, "holdout_pearson": {}, "holdout_pearson_overall_by_language_pair": {}}
+    for name in DIMENSIONS:
+        y = np.array([(4.0 - float(record[name])) / 3.0 for record, _, _ in scored])
+        extra_x, extra_y = (graded_x, graded_y) if name == "overall" else (graded_x[:0], graded_y[:0])
+        train_x, train_y, train_folds = x[~test], y[~test], folds[~test]
+
+        def fit(inside: np.ndarray, penalty: float, train_x: np.ndarray = train_x, train_y: np.ndarray = train_y,
+                extra_x: np.ndarray = extra_x, extra_y: np.ndarray = extra_y) -> dict:
+            """Fit on the SemEval rows ``inside`` and the graded rows, the graded set weighing
+            ``--graded-weight`` times the other in total."""
+            rows_x, rows_y = np.vstack([train_x[inside], extra_x]), np.concatenate([train_y[inside], extra_y])
+            share = args.graded_weight * inside.sum() / max(1, len(extra_y))
+            weight = np.concatenate([np.ones(int(inside.sum())), np.full(len(extra_y), share)])
+            return fit_ridge(rows_x, rows_y, penalty, weight)
+
+        cv = {}
+        for penalty in PENALTIES:
+            out = np.zeros(len(train_y))
+            for fold in range(5):
+                out[train_folds == fold] = predict(fit(train_folds != fold, penalty), train_x[train_folds == fold])
+            cv[penalty] = pearson(out, train_y)
+        penalty = max(cv, key=lambda p: cv[p] or -1.0)
+        model = fit(np.ones(len(train_y), dtype=bool), penalty) | {"penalty": penalty, "signals": names}
+        head["dimensions"][name] = model
+        head["cv_pearson"][name] = cv[penalty]
+        held = predict(model, x[test])
+        head["holdout_pearson"][name] = pearson(held, y[test])
+        if name == "overall":
+            for pair in sorted(set(languages[test])):
+                mask = languages[test] == pair
+                head["holdout_pearson_overall_by_language_pair"][pair] = {
+                    "pairs": int(mask.sum()), "pearson": pearson(held[mask], y[test][mask])}
+            if len(graded_y):
+                head["graded_fit_spearman_overall"] = round(spearman(predict(model, graded_x), graded_y), 4)
+        print(f"{name:10s} penalty {penalty:5.0f}  cv {cv[penalty]:.3f}  held out {head['holdout_pearson'][name]:.3f}")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(head, indent=1) + "\n", encoding="utf-8")
+    with open(args.holdout_out, "w", encoding="utf-8") as handle:
+        for (record, _, _), is_test in zip(scored, test, strict=True):
+            if is_test:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"head in {args.out}; held-out pairs in {args.holdout_out}")
+    return 0
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
