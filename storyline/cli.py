@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from storyline.commands.browse import articles, events, explain, export, search, stories, timeline
+from storyline.commands.browse import articles, entities, events, explain, export, search, stories, timeline
 from storyline.commands.ingest import ingest, watch
 from storyline.commands.measure import bench, eval_group
 from storyline.commands.serve import doctor, serve
@@ -32,8 +32,8 @@ def main() -> None:
     """
 
 
-for command in (ingest, watch, articles, events, stories, explain, timeline, export, similar, search, serve, doctor,
-                bench, eval_group):
+for command in (ingest, watch, articles, events, stories, entities, explain, timeline, export, similar, search, serve,
+                doctor, bench, eval_group):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

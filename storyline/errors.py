@@ -23,7 +23,7 @@ MESSAGES: dict[str, str] = {
     "E013": "{db} is not a Storyline database ({detail}). Pass another --db file.",
     "E014": "Unknown format {fmt!r}; use one of: {choices}.",
     "E015": "No {kind} with id {id!r} in {db}. List them with 'storyline {command}'.",
-    "E016": "Bad search filter: {detail}.",
+    "E016": "Bad filter: {detail}.",
     "E017": "Another ingest is writing to {db}; try again when it has finished.",
     "E018": "Cannot connect to PostgreSQL at {db}: {detail}. Check the URL, that the server runs, and that"
             " the database exists (createdb NAME).",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
 from storyline.commands.common import (
     FORMAT,
+    browse_options,
     db_option,
     echo_json,
     echo_table,
@@ -39,9 +41,10 @@ def articles(db: str, article_id: str | None, no_text: bool, fmt: str) -> None:
 @db_option
 @click.option("--lineage", is_flag=True, help="List merges and splits instead: which events became one or "
               "two, on what evidence. A merged event's ID still answers (its record says where it went).")
+@browse_options
 @FORMAT
 @friendly
-def events(db: str, lineage: bool, fmt: str) -> None:
+def events(db: str, lineage: bool, fmt: str, **filters: Any) -> None:
     """List events: articles that report the same real-world happening.
 
     IDs are never renumbered. When an article matches two open events strongly (both at
@@ -49,6 +52,11 @@ def events(db: str, lineage: bool, fmt: str) -> None:
     When an event's reports fall into two groups that hardly match each other (each of
     three or more, mean probability across below 0.3), the later group splits off as a new
     event and the split is recorded. --lineage lists both.
+
+    \b
+    Filter, sort and page, e.g.
+      storyline events --since 2018-01-01 --language fr --sort largest --limit 20
+      storyline events --entity Poutine --sort latest
     """
     if lineage:
         with open_db(db) as store:
@@ -57,11 +65,37 @@ def events(db: str, lineage: bool, fmt: str) -> None:
               lambda: [[c["kind"], c["event_id"], c["into_event_id"], c["article_id"], _lineage_evidence(c)]
                        for c in changes])
         return
+    from storyline.browse import find_events
+
     with open_db(db) as store:
-        items = store.events()
+        found = find_events(store, _browse(store, filters))
+    items = found.items
     emit(fmt, items, ["event", "date", "story", "articles", "title", "why grouped"],
           lambda: [[ev["event_id"], ev["date"] or "undated", ev["story_id"] or "",
-                    " ".join(a["id"] for a in ev["articles"]), ev["title"], why_grouped(ev)] for ev in items])
+                    " ".join(a["id"] for a in ev["articles"]), ev["title"], why_grouped(ev)] for ev in items],
+          empty="(no events match these filters)" if found.browse.filtered else "(nothing yet)")
+    _say_page(found, "events")
+
+
+def _browse(store: Any, filters: dict[str, Any]) -> Any:
+    """The CLI's filters; without --limit, everything (a script may want all)."""
+    from dataclasses import replace
+
+    from storyline.browse import Browse
+
+    limit = filters.pop("limit", None)
+    return replace(Browse.parse(**filters), limit=limit or 10**9)
+
+
+def _say_page(found: Any, what: str) -> None:
+    """Which part of the whole was shown, on stderr (stdout stays the data)."""
+    shown = len(found.items)
+    if not shown and found.total:
+        click.echo(f"no {what} at --offset {found.browse.offset}: there are {found.total}", err=True)
+    elif found.total > shown:
+        start = found.browse.offset + 1
+        more = f"; --offset {found.next_offset} for more" if found.next_offset is not None else ""
+        click.echo(f"{what} {start}–{start + shown - 1} of {found.total}{more}", err=True)
 
 
 def _lineage_evidence(change: dict) -> str:
@@ -75,15 +109,47 @@ def _lineage_evidence(change: dict) -> str:
 
 @click.command()
 @db_option
+@browse_options
 @FORMAT
 @friendly
-def stories(db: str, fmt: str) -> None:
-    """List stories: chains of events about the same ongoing matter."""
+def stories(db: str, fmt: str, **filters: Any) -> None:
+    """List stories: chains of events about the same ongoing matter.
+
+    The filters keep stories with at least one matching event, e.g.
+    storyline stories --entity "Vladimir Putin" --sort latest --limit 10
+    """
+    from storyline.browse import find_stories
+
     with open_db(db) as store:
-        items = store.stories()
+        found = find_stories(store, _browse(store, filters))
+    items = found.items
     emit(fmt, items, ["story", "label", "dates", "events"],
           lambda: [[s["story_id"], s["label"], f"{s['first_date'] or '?'} … {s['last_date'] or '?'}",
-                    " ".join(e["event_id"] for e in s["events"])] for s in items])
+                    " ".join(e["event_id"] for e in s["events"])] for s in items],
+          empty="(no stories match these filters)" if found.browse.filtered else "(nothing yet)")
+    _say_page(found, "stories")
+
+
+@click.command()
+@db_option
+@click.option("--name", metavar="TEXT", help="Only names containing TEXT (as written or canonical).")
+@click.option("--type", "kind", type=click.Choice(["PER", "ORG", "LOC"], case_sensitive=False),
+              help="Only people (PER), organisations (ORG) or places (LOC).")
+@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True, metavar="N")
+@click.option("--offset", type=click.IntRange(0), default=0, metavar="N", help="Skip the first N.")
+@FORMAT
+@friendly
+def entities(db: str, name: str | None, kind: str | None, limit: int, offset: int, fmt: str) -> None:
+    """List people, organisations and places by how many articles name them (canonical names, so one
+    row per person whatever the language)."""
+    from storyline.browse import find_entities
+
+    with open_db(db) as store:
+        total, items = find_entities(store, name=name, kind=kind, limit=limit, offset=offset)
+    emit(fmt, items, ["name", "type", "articles", "events"],
+          lambda: [[e["name"], e["type"], e["articles"], e["events"]] for e in items])
+    if total > len(items):
+        click.echo(f"entities {offset + 1}–{offset + len(items)} of {total}", err=True)
 
 
 @click.command()

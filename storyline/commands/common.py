@@ -27,6 +27,27 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         show_default="storyline.db", help=DB_HELP)(func)
 
 
+def browse_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Filters, sort and page for listings of events and stories (see :class:`storyline.browse.Browse`)."""
+    options = [
+        click.option("--since", metavar="DATE", help="Only events dated on or after DATE (YYYY-MM-DD)."),
+        click.option("--until", metavar="DATE", help="Only events dated on or before DATE."),
+        click.option("--language", metavar="CODE", help="Only those with an article in this language (fr, de, ...)."),
+        click.option("--outlet", metavar="TEXT", help="Only those with an article from an outlet containing TEXT."),
+        click.option("--entity", metavar="NAME", help="Only those naming this person, organisation or place "
+                     "(any spelling or language: Poutine = Putin)."),
+        click.option("--min-articles", type=int, metavar="N", help="Only those with at least N articles."),
+        click.option("--sort", type=click.Choice(["oldest", "latest", "largest", "growing"]), default="oldest",
+                     show_default=True, help="oldest: the order IDs were given; latest: by date, newest first; "
+                     "largest: most articles; growing: most articles dated in the data's last 7 days."),
+        click.option("--limit", type=click.IntRange(1, 500), metavar="N", help="Show at most N (default: all)."),
+        click.option("--offset", type=click.IntRange(0), default=0, metavar="N", help="Skip the first N."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn domain errors into a clean message (the only place that does)."""
 
@@ -48,12 +69,13 @@ def open_db(db: str, *, create: bool = False):  # type: ignore[no-untyped-def]
 
 
 # -- output helpers ----------------------------------------------------------------------------
-def emit(fmt: str, data: Any, headers: list[str], rows: Callable[[], list[list[Any]]]) -> None:
-    """JSON as is, or a table built from ``rows``."""
+def emit(fmt: str, data: Any, headers: list[str], rows: Callable[[], list[list[Any]]],
+         empty: str = "(nothing yet)") -> None:
+    """JSON as is, or a table built from ``rows`` (``empty`` when there are none)."""
     if fmt == "json":
         echo_json(data)
     else:
-        echo_table(headers, rows())
+        echo_table(headers, rows(), empty=empty)
 
 
 def why_grouped(event: dict[str, Any]) -> str:
@@ -68,10 +90,11 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def echo_table(headers: list[str], rows: Iterable[list[Any]], max_width: int = 66) -> None:
+def echo_table(headers: list[str], rows: Iterable[list[Any]], max_width: int = 66,
+               empty: str = "(nothing yet)") -> None:
     rows = [[cut(str(c), max_width) for c in row] for row in rows]
     if not rows:
-        click.echo("(nothing yet)")
+        click.echo(empty)
         return
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())

@@ -29,14 +29,13 @@ from storyline.errors import NotFoundError, StorylineError
 from storyline.search import Searcher, SearchFilters, VectorIndex
 from storyline.serve import views
 from storyline.serve.guard import LOOPBACK_NAMES, Guard, token_matches
+from storyline.serve.listings import MAX_OFFSET, add_listings
 from storyline.store import open_store
 from storyline.store.base import Store
 
 DEFAULT_MAX_BODY = 5_000_000
 #: Ingest requests that may wait while one writes; one more is answered 503 at once.
 DEFAULT_INGEST_QUEUE = 4
-#: Largest ``offset`` a listing takes (SQLite's integers end near 9.2e18; nobody pages that far).
-MAX_OFFSET = 1_000_000_000
 #: Content types POST /api/ingest reads. A browser form can send none of them across sites
 #: without asking the server first (a CORS preflight, which this server never grants).
 INGEST_TYPES = ("application/json", "application/x-ndjson", "application/jsonl")
@@ -163,19 +162,9 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
     def get_article(article_id: str) -> dict[str, Any]:
         return state.store().get_article(article_id).to_json()
 
-    @app.get("/api/events", tags=["events"], summary="Events with their articles and why each joined")
-    def list_events(limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[dict[str, Any]]:
-        return state.store().events(limit=limit, offset=offset)
-
     @app.get("/api/events/{event_id:path}", tags=["events"], summary="One event")
     def get_event(event_id: str) -> dict[str, Any]:
         return state.store().event(event_id)
-
-    @app.get("/api/stories", tags=["stories"], summary="Stories, latest first")
-    def list_stories(limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[dict[str, Any]]:
-        return state.store().stories(limit=limit, offset=offset, latest_first=True)
 
     @app.get("/api/stories/{story_id:path}", tags=["stories"], summary="One story with its timeline")
     def get_story(story_id: str) -> dict[str, Any]:
@@ -259,10 +248,7 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
         return JSONResponse(report, status_code=status)
 
     # -- web UI --------------------------------------------------------------------------------
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> HTMLResponse:
-        store = state.store()
-        return page(request, "home.html", stories=store.stories(limit=30, latest_first=True), counts=store.counts())
+    add_listings(app, state.store, page)
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: Annotated[str, Query(max_length=500)] = "",
