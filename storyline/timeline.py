@@ -59,6 +59,8 @@ def order_events(events: list[dict[str, Any]], story_last: dict[str, str]) -> li
         rows.append((key, {
             "event_id": event["event_id"],
             "date": event["date"],
+            "date_shown": event.get("date_shown") or event["date"] or "undated",
+            "date_precision": event.get("date_precision", "unknown"),
             "placed": placed,
             "label": event["title"],
             "story_id": event["story_id"],

@@ -116,3 +116,32 @@ def test_api_and_pages_list_the_same_with_a_total(fixture_db: Path) -> None:
     assert home.status_code == 200 and "1–1 of 2" in home.text and 'href="/?limit=1&amp;offset=1"' in home.text
     assert "Olaf Scholz" in client.get("/entities", params={"type": "PER"}).text
     assert client.get("/stories", params={"entity": "Atlantis"}).status_code == 200
+
+
+def test_events_say_how_exact_their_date_is(store: SQLiteStore) -> None:
+    for event in store.events():
+        assert event["date_precision"] in {"day", "week", "month", "year", "unknown"}
+        assert isinstance(event["date_estimated"], bool)
+        assert event["date_shown"] == ("undated" if not event["date"] else event["date_shown"])
+    summit = next(e for e in store.events() if len(e["articles"]) == 3)
+    assert summit["date_precision"] == "day"
+    assert summit["date_shown"] == ("≈ 2023-03-03" if summit["date_estimated"] else "2023-03-03")
+
+
+def test_export_events_and_entities_as_csv(fixture_db: Path) -> None:
+    import csv
+    import io
+
+    runner = CliRunner()
+    events = runner.invoke(main, ["export", "--db", str(fixture_db), "--what", "events", "--format", "csv"])
+    assert events.exit_code == 0, events.output
+    rows = list(csv.DictReader(io.StringIO(events.stdout)))
+    assert len(rows) == 3 and {"date_precision", "languages", "outlets", "article_ids"} <= set(rows[0])
+    summit = next(r for r in rows if r["articles"] == "3")
+    assert summit["languages"] == "de en fr" and summit["outlets"] == "example.com"
+    entities = runner.invoke(main, ["export", "--db", str(fixture_db), "--what", "entities"])
+    names = [json.loads(line)["name"] for line in entities.stdout.splitlines()]
+    assert "Olaf Scholz" in names and len(names) == len(set(names))
+    articles = runner.invoke(main, ["export", "--db", str(fixture_db), "--format", "csv"])
+    assert articles.stdout.splitlines()[0].startswith("id,source,url,outlet,title") and \
+        len(articles.stdout.splitlines()) == 6

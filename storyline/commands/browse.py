@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -213,13 +214,57 @@ def timeline(db: str, entity: str | None, story_id: str | None, fmt: str) -> Non
 
 @click.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--what", type=click.Choice(["articles", "events", "entities"]), default="articles",
+              show_default=True, help="articles: one row per article with its event and story; events: with "
+              "their outlets, languages and dated with precision; entities: names with their counts.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+              help="jsonl: one JSON object a line; csv: a header row, lists joined by spaces.")
 @friendly
-def export(db: str, fmt: str) -> None:
-    """One JSON line per article with its event and story ids."""
+def export(db: str, what: str, fmt: str) -> None:
+    """Everything, one row each: articles (default), events or entities, as JSON lines or CSV.
+
+    \b
+      storyline export > articles.jsonl
+      storyline export --what events --format csv > events.csv
+    """
     with open_db(db) as store:
-        for row in store.export_rows():
-            click.echo(json.dumps(row, ensure_ascii=False))
+        rows = _export_rows(store, what)
+        if fmt == "jsonl":
+            for row in rows:
+                click.echo(json.dumps(row, ensure_ascii=False))
+            return
+        _write_csv(rows)
+
+
+def _export_rows(store: Any, what: str) -> Iterator[dict[str, Any]]:
+    if what == "articles":
+        yield from store.export_rows()
+    elif what == "events":
+        for event in store.events():
+            yield {"event_id": event["event_id"], "date": event["date"], "date_precision": event["date_precision"],
+                   "date_estimated": event["date_estimated"], "title": event["title"], "story_id": event["story_id"],
+                   "articles": len(event["articles"]),
+                   "languages": sorted({a["language"] for a in event["articles"] if a["language"]}),
+                   "outlets": sorted({a["outlet"] for a in event["articles"] if a["outlet"]}),
+                   "article_ids": [a["id"] for a in event["articles"]]}
+    else:
+        from storyline.browse import find_entities
+
+        total, _ = find_entities(store, limit=0)
+        yield from find_entities(store, limit=total)[1]
+
+
+def _write_csv(rows: Iterator[dict[str, Any]]) -> None:
+    import csv
+    import sys
+
+    writer = None
+    for row in rows:
+        flat = {k: " ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
+        if writer is None:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(flat), lineterminator="\n")
+            writer.writeheader()
+        writer.writerow(flat)
 
 
 @click.command()

@@ -28,6 +28,7 @@ from storyline.compare import compare_articles
 from storyline.errors import NotFoundError, StorylineError
 from storyline.search import Searcher, SearchFilters, VectorIndex
 from storyline.serve import views
+from storyline.serve.compare_page import add_compare
 from storyline.serve.guard import LOOPBACK_NAMES, Guard, token_matches
 from storyline.serve.listings import MAX_OFFSET, add_listings
 from storyline.store import open_store
@@ -249,6 +250,7 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
 
     # -- web UI --------------------------------------------------------------------------------
     add_listings(app, state.store, page)
+    add_compare(app, state.store, page, shared_embedder)
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: Annotated[str, Query(max_length=500)] = "",
@@ -291,7 +293,13 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
     def article_page(request: Request, article_id: str) -> HTMLResponse:
         store = state.store()
         article = store.get_article(article_id)
-        return page(request, "article.html", article=article, event_id=store.event_of(article_id))
+        event_id = store.event_of(article_id)
+        event = store.event(event_id) if event_id else None
+        others = [a for a in event["articles"] if a["id"] != article_id] if event else []
+        related = [e for e in store.events(story_id=event["story_id"]) if e["event_id"] != event_id] \
+            if event and event["story_id"] else []
+        return page(request, "article.html", article=article, event_id=event_id, event=event, others=others,
+                    related=related[:10])
 
     return Guard(app, allowed_hosts=allowed_hosts, token=token, token_reads=token_reads)
 

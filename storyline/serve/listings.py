@@ -22,24 +22,34 @@ MAX_OFFSET = 1_000_000_000
 _SORT = "^(" + "|".join(SORTS) + ")$"
 
 
-def browse_params(
-    since: Annotated[str | None, Query(description="YYYY-MM-DD: events dated on or after", max_length=10)] = None,
-    until: Annotated[str | None, Query(description="YYYY-MM-DD: events dated on or before", max_length=10)] = None,
-    language: Annotated[str | None, Query(description="with an article in this language", max_length=8)] = None,
-    outlet: Annotated[str | None, Query(description="with an article from an outlet containing this",
-                                        max_length=200)] = None,
-    entity: Annotated[str | None, Query(description="naming this entity (any spelling)", max_length=200)] = None,
-    min_articles: Annotated[str | None, Query(description="at least this many articles", max_length=6)] = None,
-    sort: Annotated[str, Query(pattern=_SORT, description="latest, largest, growing or oldest")] = "latest",
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> Browse:
-    """Query parameters as a :class:`Browse` (blank form fields mean "any")."""
-    size = (min_articles or "").strip()
-    if size and not size.isdigit():
-        raise StorylineError("E016", detail=f"min_articles must be a whole number, not {size!r}")
-    return Browse.parse(since=since, until=until, language=language, outlet=outlet, entity=entity,
-                        min_articles=int(size) if size else None, sort=sort, limit=limit, offset=offset)
+def _browse_params(default_sort: str) -> Callable[..., Browse]:
+    """The query parameters of a listing. ``/api/events`` lists oldest first, as it always has and as
+    the CLI does (scripts page through a stable order); stories and the pages, latest first."""
+
+    def params(
+        since: Annotated[str | None, Query(description="YYYY-MM-DD: events dated on or after", max_length=10)] = None,
+        until: Annotated[str | None, Query(description="YYYY-MM-DD: events dated on or before", max_length=10)] = None,
+        language: Annotated[str | None, Query(description="with an article in this language", max_length=8)] = None,
+        outlet: Annotated[str | None, Query(description="with an article from an outlet containing this",
+                                            max_length=200)] = None,
+        entity: Annotated[str | None, Query(description="naming this entity (any spelling)", max_length=200)] = None,
+        min_articles: Annotated[str | None, Query(description="at least this many articles", max_length=6)] = None,
+        sort: Annotated[str, Query(pattern=_SORT, description="latest, largest, growing or oldest")] = default_sort,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> Browse:
+        """Query parameters as a :class:`Browse` (blank form fields mean "any")."""
+        size = (min_articles or "").strip()
+        if size and not size.isdigit():
+            raise StorylineError("E016", detail=f"min_articles must be a whole number, not {size!r}")
+        return Browse.parse(since=since, until=until, language=language, outlet=outlet, entity=entity,
+                            min_articles=int(size) if size else None, sort=sort, limit=limit, offset=offset)
+
+    return params
+
+
+browse_params = _browse_params("latest")
+events_api_params = _browse_params("oldest")
 
 
 def add_listings(app: FastAPI, store: Callable[[], Any], page: Callable[..., HTMLResponse]) -> None:
@@ -47,7 +57,7 @@ def add_listings(app: FastAPI, store: Callable[[], Any], page: Callable[..., HTM
     ``/stories``, ``/entities``."""
 
     @app.get("/api/events", tags=["events"], summary="Events with their articles and why each joined")
-    def list_events(browse: Annotated[Browse, Depends(browse_params)]) -> JSONResponse:
+    def list_events(browse: Annotated[Browse, Depends(events_api_params)]) -> JSONResponse:
         return _listed(find_events(store(), browse))
 
     @app.get("/api/stories", tags=["stories"], summary="Stories with a matching event, latest first")

@@ -23,6 +23,7 @@ from storyline.errors import NotFoundError, StorylineError
 from storyline.link.events import Assignment, EventState, Merge, OnlineEventClusterer, Split
 from storyline.link.profile import Profile, profile_of
 from storyline.link.stories import StoryLink, StoryLinker, StoryState
+from storyline.titles import event_title, is_dateline, lead_phrase, story_label
 
 if TYPE_CHECKING:
     from storyline.search import SearchFilters
@@ -540,8 +541,11 @@ class Store:
         return article
 
     def events(self, event_ids: list[str] | None = None, *, story_id: str | None = None, limit: int | None = None,
-               offset: int = 0) -> list[dict[str, Any]]:
-        """Events (all, the given ids, or one story's) with their member articles, oldest id first."""
+               offset: int = 0, language: str | None = None) -> list[dict[str, Any]]:
+        """Events (all, the given ids, or one story's) with their member articles, oldest id first.
+
+        Each is titled by :func:`storyline.titles.event_title`: its most representative headline
+        (in ``language`` when one of its reports is), never a dateline."""
         where, params = "WHERE merged_into IS NULL", []  # a merged event lives on in the one it joined
         if event_ids is not None:  # asked for by ID: merged ones too, saying where they went
             condition, params = self._in("event_id", list(event_ids))
@@ -553,7 +557,8 @@ class Store:
         members: dict[str, list[Any]] = {r["event_id"]: [] for r in rows}
         condition, params = self._in("ea.event_id", list(members))
         member_rows = self.conn.execute(
-            "SELECT ea.event_id, a.id, a.source, a.url, a.outlet, a.title, a.language, a.event_date, ea.reason_json"
+            "SELECT ea.event_id, a.id, a.source, a.url, a.outlet, a.title, a.language, a.event_date, a.lead,"
+            " a.event_date_json, ea.reason_json"
             f" FROM event_articles ea JOIN articles a ON a.id = ea.article_id WHERE {condition} ORDER BY a.seq",
             params).fetchall()
         for m in member_rows:
@@ -561,10 +566,15 @@ class Store:
         out = []
         for ev in rows:
             dates = sorted(m["event_date"] for m in members[ev["event_id"]] if m["event_date"])
+            day = ev["date"] or (dates[len(dates) // 2] if dates else None)
+            dated = _event_dated(day, members[ev["event_id"]])
             out.append({
                 "event_id": ev["event_id"],
-                "date": ev["date"] or (dates[len(dates) // 2] if dates else None),
-                "title": ev["title"],
+                "date": day,
+                "date_precision": dated.precision,
+                "date_estimated": dated.estimated,
+                "date_shown": dated.display() if day else "undated",
+                "title": _title_of(ev["title"], members[ev["event_id"]], language),
                 "story_id": ev["story_id"],
                 "closed": bool(ev["closed"]),
                 "merged_into": ev["merged_into"],
@@ -582,7 +592,7 @@ class Store:
         return found[0]
 
     def stories(self, *, limit: int | None = None, offset: int = 0, latest_first: bool = False,
-                story_ids: list[str] | None = None) -> list[dict[str, Any]]:
+                story_ids: list[str] | None = None, language: str | None = None) -> list[dict[str, Any]]:
         """Stories with a summary of their events; ``latest_first`` orders by last date, then newest."""
         order = "coalesce(last_date, '') DESC, seq DESC" if latest_first else "seq"
         # A story all of whose events merged into other stories' events is empty: not listed, and
@@ -595,15 +605,17 @@ class Store:
                                  [*params, self.NO_LIMIT if limit is None else limit, offset]).fetchall()
         out = []
         for st in rows:
-            members = self.events(story_id=st["story_id"])
+            members = self.events(story_id=st["story_id"], language=language)
             out.append({
                 "story_id": st["story_id"],
-                "label": st["label"],
+                "label": story_label(members, st["label"]),  # a headline; the names stay as facets
+                "names": st["label"],
                 "first_date": st["first_date"],
                 "last_date": st["last_date"],
                 "articles": sum(len(e["articles"]) for e in members),
                 "languages": sorted({a["language"] or "?" for e in members for a in e["articles"]}),
-                "events": [{"event_id": e["event_id"], "date": e["date"], "title": e["title"],
+                "events": [{"event_id": e["event_id"], "date": e["date"], "date_shown": e["date_shown"],
+                            "title": e["title"],
                             "articles": len(e["articles"])} for e in members],
             })
         return out
@@ -685,6 +697,25 @@ class Store:
             extras = json.loads(out.pop("extras_json"))
             out["author"] = extras.get("author")  # from the feed or the page's metadata
             yield out
+
+
+def _event_dated(day: str | None, members: list[Any]) -> DatedValue:
+    """How exact an event's date is: that of the surest report giving that date (a year read off one
+    report is shown as "2008", not as "2008-01-01")."""
+    if not day:
+        return DatedValue()
+    same = [_dated(json.loads(m["event_date_json"])) for m in members if m["event_date"] == day]
+    if not same:
+        return DatedValue(value=_date(day), precision="day", confidence=1.0, basis="event")
+    return max(same, key=lambda d: d.confidence)
+
+
+def _title_of(stored: str, members: list[Any], language: str | None) -> str:
+    """An event's headline from its members' titles; the stored title, or the first lead, when every
+    title is a dateline."""
+    fallback = stored if stored and not is_dateline(stored) else lead_phrase(members[0]["lead"] if members else "")
+    return event_title([(m["title"], m["language"]) for m in members], language=language,
+                       fallback=fallback or stored)
 
 
 def _now() -> str:

@@ -8,6 +8,7 @@ missing browser is a failure, not a skip.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,7 +82,7 @@ def test_story_timeline_and_cross_lingual_search(server: str, browser, tmp_path:
 
     page.goto(server + "/")
     page.screenshot(path=str(tmp_path / "1-home.png"), full_page=True)
-    page.get_by_role("link", name="Benjamin Netanyahu, Vladimir Putin").first.click()
+    page.get_by_role("link", name="Netanyahu, Putin hold ‘important’ talks in Paris amid Syria tensions").first.click()
 
     page.wait_for_url("**/stories/*")
     assert page.locator("svg circle").count() >= 1  # the timeline chart
@@ -125,3 +126,59 @@ def test_hostile_text_stays_inert(server: str, browser, tmp_path: Path) -> None:
     page.goto(server + "/search?q=" + "%3Cscript%3Ealert(1)%3C%2Fscript%3E")
     page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
     assert dialogs == []
+
+
+PAGES = ("/", "/stories", "/events", "/entities", "/search?q=Poutine", "/events?language=fr&sort=largest")
+
+
+def test_every_page_fits_a_phone_and_a_laptop_and_is_reachable_from_home(  # type: ignore[no-untyped-def]
+        server: str, browser, tmp_path: Path) -> None:
+    """At 390 and 1366 px: no page scrolls sideways, and each list page and a page of every kind
+    (story, event, entity, article) is a link away from the home page."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(server + "/")
+    home_links = {a.get_attribute("href") for a in page.locator("a").all()}
+    assert {"/stories", "/events", "/entities", "/search"} <= home_links
+    story = page.locator("a[href^='/stories/']", has_text="Netanyahu").first.get_attribute("href")
+    page.goto(server + story)
+    event = page.locator("a[href^='/events/ev-']").first.get_attribute("href")
+    page.goto(server + event)
+    article = page.locator("a[href^='/articles/']").first.get_attribute("href")
+    page.goto(server + article)
+    compare = page.locator("a[href^='/compare?']").first.get_attribute("href")
+    page.goto(server + "/entities")
+    entity = page.locator("main a[href^='/entities/']").first.get_attribute("href")
+    visited = [*PAGES, story, event, article, entity, compare]
+    shots = Path(os.environ.get("STORYLINE_SCREENSHOTS") or tmp_path)  # CI keeps them in .cache/screenshots
+    shots.mkdir(parents=True, exist_ok=True)
+    for width in (390, 1366):
+        phone = browser.new_page(viewport={"width": width, "height": 800})
+        for path in visited:
+            response = phone.goto(server + path)
+            assert response is not None and response.status == 200, path
+            overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width} px"
+            name = re.sub(r"[^\w=-]+", "-", path.strip("/"))[:60] or "home"
+            phone.screenshot(path=str(shots / f"{width}-{name}.png"), full_page=True)
+        phone.close()
+
+
+def test_the_lists_are_usable_from_the_keyboard(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """Tabbing from the top reaches the filter form (folded: its summary opens it) and the first
+    story, and Enter follows it; opened, the form's fields are reached in turn."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(server + "/")
+    script = ("document.activeElement.getAttribute('href') || document.activeElement.name"
+              " || document.activeElement.tagName")
+    focused = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate(script) or "")
+        if focused[-1] == "SUMMARY":
+            page.keyboard.press("Enter")  # open the filters
+        if focused[-1].startswith("/stories/"):
+            break
+    assert "SUMMARY" in focused and "since" in focused and "sort" in focused
+    assert focused[-1].startswith("/stories/")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/stories/*")

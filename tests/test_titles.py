@@ -1,0 +1,36 @@
+"""Event titles and story labels people read: never a dateline, the headline the reports agree on."""
+
+from __future__ import annotations
+
+from storyline.titles import event_title, is_dateline, lead_phrase, story_label
+
+
+def test_datelines_are_told_from_headlines() -> None:
+    for dateline in ("September 15, 2013 11: 26 pm", "Updated: November 11, 2011 20: 09 IST", "MONDAY, MAY 23, 2005",
+                     "11 / 28 / 05", "Posted 12 / 19 / 2005 3: 36 PM", "Mis à jour le mardi 3 mars 2015", "", None):
+        assert is_dateline(dateline), dateline
+    for headline in ("Apple launches 3G iPhone", "Theresa May resigns", "Friday prayers held in Mecca",
+                     "Ellen DeGeneres to host 2014 Oscars"):
+        assert not is_dateline(headline), headline
+
+
+def test_the_event_title_is_the_headline_the_reports_agree_on() -> None:
+    titles = [("September 15, 2013 11: 26 pm", "en"), ("Climber dies on Mount Cook", "en"),
+              ("British climber dies in New Zealand fall", "en"), ("British climber killed in New Zealand", "en"),
+              ("Un alpiniste britannique meurt en Nouvelle-Zélande", "fr")]
+    assert event_title(titles) == "British climber dies in New Zealand fall"
+    assert event_title(titles, language="fr") == "Un alpiniste britannique meurt en Nouvelle-Zélande"
+    assert event_title(titles, language="de") == "British climber dies in New Zealand fall"  # none in German
+    assert event_title([("Friday, November 11, 2011", "en")], fallback="Navy captures pirates") == \
+        "Navy captures pirates"
+
+
+def test_lead_phrase_and_story_label() -> None:
+    assert lead_phrase("The Indian navy captured 23 pirates. Officials said more.") == \
+        "The Indian navy captured 23 pirates."
+    assert lead_phrase(" ".join(["word"] * 20), words=3) == "word word word…"
+    events = [{"title": "Small follow-up", "articles": [1], "date": "2020-01-02"},
+              {"title": "Big summit in Paris", "articles": [1, 2, 3], "date": "2020-01-01"},
+              {"title": "MONDAY, MAY 23, 2005", "articles": [1, 2, 3, 4], "date": None}]
+    assert story_label(events, "Macron · Paris") == "Big summit in Paris"
+    assert story_label([], "Macron · Paris") == "Macron · Paris"
