@@ -109,18 +109,19 @@ class _Summary:
     last: str = ""
 
 
-def find_events(store: Any, browse: Browse) -> Page:
-    """Events matching ``browse``, sorted and paged, as :meth:`Store.events` gives them."""
+def find_events(store: Any, browse: Browse, *, lang: str | None = None) -> Page:
+    """Events matching ``browse``, sorted and paged, as :meth:`Store.events` gives them (titled in
+    ``lang`` where one of their reports is in it)."""
     summaries, newest = _event_summaries(store)
     chosen = _filtered(store, list(summaries.values()), browse, by_event=True)
     ordered = _sorted(chosen, browse.sort)
     window = ordered[browse.offset:browse.offset + browse.limit]
-    records = {e["event_id"]: e for e in store.events([s.key for s in window])} if window else {}
+    records = {e["event_id"]: e for e in store.events([s.key for s in window], language=lang)} if window else {}
     return Page(total=len(ordered), items=[records[s.key] for s in window if s.key in records], browse=browse,
                 newest_date=newest)
 
 
-def find_stories(store: Any, browse: Browse) -> Page:
+def find_stories(store: Any, browse: Browse, *, lang: str | None = None) -> Page:
     """Stories with at least one event matching ``browse`` (the story's size is all its articles)."""
     summaries, newest = _event_summaries(store)
     matching = {s.key for s in _filtered(store, list(summaries.values()), browse, by_event=True, sized=False)}
@@ -142,7 +143,8 @@ def find_stories(store: Any, browse: Browse) -> Page:
         story.date = max(story.dates) if story.dates else None
     ordered = _sorted(chosen, browse.sort)
     window = ordered[browse.offset:browse.offset + browse.limit]
-    records = {s["story_id"]: s for s in store.stories(story_ids=[s.key for s in window])} if window else {}
+    records = ({s["story_id"]: s for s in store.stories(story_ids=[s.key for s in window], language=lang)}
+               if window else {})
     return Page(total=len(ordered), items=[records[s.key] for s in window if s.key in records], browse=browse,
                 newest_date=newest)
 

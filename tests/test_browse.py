@@ -145,3 +145,16 @@ def test_export_events_and_entities_as_csv(fixture_db: Path) -> None:
     articles = runner.invoke(main, ["export", "--db", str(fixture_db), "--format", "csv"])
     assert articles.stdout.splitlines()[0].startswith("id,source,url,outlet,title") and \
         len(articles.stdout.splitlines()) == 6
+
+
+def test_titles_in_the_readers_language(fixture_db: Path, store: SQLiteStore) -> None:
+    summit = next(e for e in store.events() if len(e["articles"]) == 3)["event_id"]
+    titles = {lang: next(e["title"] for e in find_events(store, Browse(), lang=lang).items if e["event_id"] == summit)
+              for lang in ("fr", "de", "en")}
+    assert "Berlin" in titles["fr"] and titles["fr"] != titles["de"] != titles["en"]
+    runner = CliRunner()
+    french = runner.invoke(main, ["events", "--db", str(fixture_db), "--lang", "fr", "--format", "json"])
+    assert titles["fr"] in [e["title"] for e in json.loads(french.stdout)]
+    client = TestClient(create_app(str(fixture_db)), base_url="http://127.0.0.1")
+    assert titles["de"] in client.get("/events", params={"lang": "de"}).text
+    assert titles["de"] in [e["title"] for e in client.get("/api/events", params={"lang": "de"}).json()]

@@ -68,8 +68,9 @@ def events(db: str, lineage: bool, fmt: str, **filters: Any) -> None:
         return
     from storyline.browse import find_events
 
+    lang = filters.pop("lang", None)
     with open_db(db) as store:
-        found = find_events(store, _browse(store, filters))
+        found = find_events(store, _browse(store, filters), lang=lang)
     items = found.items
     emit(fmt, items, ["event", "date", "story", "articles", "title", "why grouped"],
           lambda: [[ev["event_id"], ev["date"] or "undated", ev["story_id"] or "",
@@ -121,8 +122,9 @@ def stories(db: str, fmt: str, **filters: Any) -> None:
     """
     from storyline.browse import find_stories
 
+    lang = filters.pop("lang", None)
     with open_db(db) as store:
-        found = find_stories(store, _browse(store, filters))
+        found = find_stories(store, _browse(store, filters), lang=lang)
     items = found.items
     emit(fmt, items, ["story", "label", "dates", "events"],
           lambda: [[s["story_id"], s["label"], f"{s['first_date'] or '?'} … {s['last_date'] or '?'}",

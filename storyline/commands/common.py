@@ -42,6 +42,8 @@ def browse_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      "largest: most articles; growing: most articles dated in the data's last 7 days."),
         click.option("--limit", type=click.IntRange(1, 500), metavar="N", help="Show at most N (default: all)."),
         click.option("--offset", type=click.IntRange(0), default=0, metavar="N", help="Skip the first N."),
+        click.option("--lang", metavar="CODE", help="Title events in this language where one of their reports "
+                     "is in it (the reader's language)."),
     ]
     for option in reversed(options):
         func = option(func)

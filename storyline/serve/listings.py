@@ -20,6 +20,8 @@ from storyline.errors import StorylineError
 #: Largest ``offset`` a listing takes (SQLite's integers end near 9.2e18; nobody pages that far).
 MAX_OFFSET = 1_000_000_000
 _SORT = "^(" + "|".join(SORTS) + ")$"
+#: The reader's language for titles: ``?lang=fr`` heads each event with its French report's title.
+Lang = Annotated[str | None, Query(max_length=8, description="title events in this language where a report is")]
 
 
 def _browse_params(default_sort: str) -> Callable[..., Browse]:
@@ -57,12 +59,12 @@ def add_listings(app: FastAPI, store: Callable[[], Any], page: Callable[..., HTM
     ``/stories``, ``/entities``."""
 
     @app.get("/api/events", tags=["events"], summary="Events with their articles and why each joined")
-    def list_events(browse: Annotated[Browse, Depends(events_api_params)]) -> JSONResponse:
-        return _listed(find_events(store(), browse))
+    def list_events(browse: Annotated[Browse, Depends(events_api_params)], lang: Lang = None) -> JSONResponse:
+        return _listed(find_events(store(), browse, lang=_lang(lang)))
 
     @app.get("/api/stories", tags=["stories"], summary="Stories with a matching event, latest first")
-    def list_stories(browse: Annotated[Browse, Depends(browse_params)]) -> JSONResponse:
-        return _listed(find_stories(store(), browse))
+    def list_stories(browse: Annotated[Browse, Depends(browse_params)], lang: Lang = None) -> JSONResponse:
+        return _listed(find_stories(store(), browse, lang=_lang(lang)))
 
     @app.get("/api/entities", tags=["entities"], summary="People, organisations and places by articles naming them")
     def list_entities(name: Annotated[str | None, Query(max_length=200)] = None,
@@ -73,21 +75,24 @@ def add_listings(app: FastAPI, store: Callable[[], Any], page: Callable[..., HTM
         return JSONResponse(items, headers={"X-Total-Count": str(total)})
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request, browse: Annotated[Browse, Depends(browse_params)]) -> HTMLResponse:
-        found = find_stories(store(), browse)
-        return page(request, "stories.html", found=found, form=_form(browse), counts=store().counts(),
+    def home(request: Request, browse: Annotated[Browse, Depends(browse_params)],
+             lang: Lang = None) -> HTMLResponse:
+        found = find_stories(store(), browse, lang=_lang(lang))
+        return page(request, "stories.html", found=found, form=_form(browse, lang), counts=store().counts(),
                     heading="Latest stories", action="/", pager=_pager(request, found))
 
     @app.get("/stories", response_class=HTMLResponse, include_in_schema=False)
-    def stories_page(request: Request, browse: Annotated[Browse, Depends(browse_params)]) -> HTMLResponse:
-        found = find_stories(store(), browse)
-        return page(request, "stories.html", found=found, form=_form(browse), counts=store().counts(),
+    def stories_page(request: Request, browse: Annotated[Browse, Depends(browse_params)],
+                     lang: Lang = None) -> HTMLResponse:
+        found = find_stories(store(), browse, lang=_lang(lang))
+        return page(request, "stories.html", found=found, form=_form(browse, lang), counts=store().counts(),
                     heading="Stories", action="/stories", pager=_pager(request, found))
 
     @app.get("/events", response_class=HTMLResponse, include_in_schema=False)
-    def events_page(request: Request, browse: Annotated[Browse, Depends(browse_params)]) -> HTMLResponse:
-        found = find_events(store(), browse)
-        return page(request, "events.html", found=found, form=_form(browse), pager=_pager(request, found))
+    def events_page(request: Request, browse: Annotated[Browse, Depends(browse_params)],
+                    lang: Lang = None) -> HTMLResponse:
+        found = find_events(store(), browse, lang=_lang(lang))
+        return page(request, "events.html", found=found, form=_form(browse, lang), pager=_pager(request, found))
 
     @app.get("/entities", response_class=HTMLResponse, include_in_schema=False)
     def entities_page(request: Request, name: Annotated[str, Query(max_length=200)] = "",
@@ -101,12 +106,16 @@ def add_listings(app: FastAPI, store: Callable[[], Any], page: Callable[..., HTM
         return page(request, "entities.html", items=items, form={"name": name, "type": type}, pager=pager)
 
 
+def _lang(value: str | None) -> str | None:
+    return (value or "").strip().lower() or None
+
+
 def _listed(found: Page) -> JSONResponse:
     return JSONResponse(found.items, headers={"X-Total-Count": str(found.total)})
 
 
-def _form(browse: Browse) -> dict[str, Any]:
-    values = browse.to_json()
+def _form(browse: Browse, lang: str | None = None) -> dict[str, Any]:
+    values = browse.to_json() | {"lang": lang or ""}
     return {k: ("" if v is None or (k == "min_articles" and v == 1) else v) for k, v in values.items()}
 
 
