@@ -11,6 +11,7 @@ the title of its largest event.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -40,13 +41,18 @@ def is_dateline(title: str | None) -> bool:
 def event_title(titles: Sequence[tuple[str | None, str | None]], *, language: str | None = None,
                 fallback: str = "") -> str:
     """The headline of an event from its articles' ``(title, language)``: the one sharing most words
-    with the others, among those in ``language`` when there are any; ``fallback`` when no title
-    says anything (then a lead sentence is better than a date)."""
+    with the others, among those in ``language`` when there are any (by default the language most
+    of them are in); ``fallback`` when no title says anything (then a lead sentence is better than
+    a date)."""
     usable = [(t.strip(), lang) for t, lang in titles if t and t.strip() and not is_dateline(t)]
     if not usable:
         return fallback
     words = [set(_WORD.findall(t.lower())) - DATELINE_WORDS for t, _ in usable]
-    choices = [i for i, (_, lang) in enumerate(usable) if language and lang == language] or range(len(usable))
+    if not language:  # the language most of its reports are in (ties: the first report's)
+        counts = Counter(lang for _, lang in usable)
+        first = {lang: -i for i, (_, lang) in reversed(list(enumerate(usable)))}
+        language = max(counts, key=lambda lang: (counts[lang], first[lang]))
+    choices = [i for i, (_, lang) in enumerate(usable) if lang == language] or range(len(usable))
 
     def agreement(i: int) -> float:
         return sum(len(words[i] & other) / len(words[i] | other) for j, other in enumerate(words)

@@ -34,3 +34,11 @@ def test_lead_phrase_and_story_label() -> None:
               {"title": "MONDAY, MAY 23, 2005", "articles": [1, 2, 3, 4], "date": None}]
     assert story_label(events, "Macron · Paris") == "Big summit in Paris"
     assert story_label([], "Macron · Paris") == "Macron · Paris"
+
+
+def test_without_a_reader_language_the_title_is_in_the_language_most_reports_are_in() -> None:
+    titles = [("Apple presenta el iPhone", "es"), ("Apple introduces the iPhone", "en"),
+              ("Apple unveils iPhone and Apple TV", "en"), ("Apple presenta iPhone e Apple TV", "it")]
+    assert event_title(titles).startswith("Apple") and dict(titles)[event_title(titles)] == "en"
+    tie = [("Apple presenta el iPhone", "es"), ("Apple introduces the iPhone", "en")]
+    assert event_title(tie) == "Apple presenta el iPhone"  # the first report's language

@@ -29,6 +29,7 @@ from storyline.errors import NotFoundError, StorylineError
 from storyline.search import Searcher, SearchFilters, VectorIndex
 from storyline.serve import views
 from storyline.serve.compare_page import add_compare
+from storyline.serve.coverage import coverage_chart, coverage_rows
 from storyline.serve.guard import LOOPBACK_NAMES, Guard, token_matches
 from storyline.serve.listings import MAX_OFFSET, add_listings
 from storyline.store import open_store
@@ -264,14 +265,18 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
         return page(request, "search.html", form=form, result=result)
 
     @app.get("/stories/{story_id:path}", response_class=HTMLResponse, include_in_schema=False)
-    def story_page(request: Request, story_id: str) -> HTMLResponse:
+    def story_page(request: Request, story_id: str, by: Annotated[str, Query(max_length=8)] = "language"
+                   ) -> HTMLResponse:
         from storyline.timeline import story_timeline
 
         store = state.store()
         story = store.story(story_id)
         events = story_timeline(store, story_id)["events"]
+        by = "outlet" if by == "outlet" else "language"
+        ids = [a["id"] for e in events for a in e["articles"]]
         return page(request, "story.html", story=story, events=events, chart=views.timeline_chart(events),
-                    breakdown=views.breakdown(events))
+                    breakdown=views.breakdown(events), coverage=coverage_chart(coverage_rows(store, article_ids=ids),
+                                                                                by=by))
 
     @app.get("/events/{event_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def event_page(request: Request, event_id: str) -> HTMLResponse:
@@ -286,8 +291,11 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
     def entity_page(request: Request, name: str) -> HTMLResponse:
         from storyline.timeline import entity_timeline
 
-        result = entity_timeline(state.store(), name)
-        return page(request, "entity.html", result=result, chart=views.timeline_chart(result["events"]))
+        store = state.store()
+        result = entity_timeline(store, name)
+        names = [result["entity"]] if isinstance(result["entity"], str) else list(result["entity"])
+        return page(request, "entity.html", result=result, chart=views.timeline_chart(result["events"]),
+                    coverage=coverage_chart(coverage_rows(store, entities=names)))
 
     @app.get("/articles/{article_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: str) -> HTMLResponse:

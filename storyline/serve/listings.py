@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from storyline.browse import SORTS, Browse, Page, find_entities, find_events, find_stories
 from storyline.errors import StorylineError
+from storyline.serve.coverage import coverage_chart, coverage_rows
 
 #: Largest ``offset`` a listing takes (SQLite's integers end near 9.2e18; nobody pages that far).
 MAX_OFFSET = 1_000_000_000
@@ -78,8 +79,9 @@ def add_listings(app: FastAPI, store: Callable[[], Any], page: Callable[..., HTM
     def home(request: Request, browse: Annotated[Browse, Depends(browse_params)],
              lang: Lang = None) -> HTMLResponse:
         found = find_stories(store(), browse, lang=_lang(lang))
+        coverage = coverage_chart(coverage_rows(store())) if not browse.offset else None
         return page(request, "stories.html", found=found, form=_form(browse, lang), counts=store().counts(),
-                    heading="Latest stories", action="/", pager=_pager(request, found))
+                    heading="Latest stories", action="/", pager=_pager(request, found), coverage=coverage)
 
     @app.get("/stories", response_class=HTMLResponse, include_in_schema=False)
     def stories_page(request: Request, browse: Annotated[Browse, Depends(browse_params)],
