@@ -280,10 +280,15 @@ def _write_csv(rows: Iterator[dict[str, Any]]) -> None:
 @click.option("--mode", type=click.Choice(["hybrid", "text", "semantic"]), default="hybrid", show_default=True,
               help="Full text, meaning (embeddings), or both fused.")
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 200))
+@click.option("--by", "group", type=click.Choice(["article", "event"]), default="article", show_default=True,
+              help="event: one row per event (its matching articles together, with their languages).")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
+              help="date: newest first.")
+@click.option("--offset", type=click.IntRange(0, 200), default=0, help="Skip the first N rows.")
 @FORMAT
 @friendly
 def search(query: str, db: str, language: str | None, since: str | None, until: str | None, entity: str | None,
-           source: str | None, mode: str, limit: int, fmt: str) -> None:
+           source: str | None, mode: str, limit: int, group: str, sort: str, offset: int, fmt: str) -> None:
     """Find articles by words, names or meaning, across languages.
 
     \b
@@ -291,17 +296,31 @@ def search(query: str, db: str, language: str | None, since: str | None, until: 
       storyline search "Poutine Netanyahou"          # French names find English articles
       storyline search earthquake --since 2023-01-01 --language en
       storyline search "ceasefire talks" --entity Syria --mode semantic
+      storyline search iPhone --by event --sort date   # one row per event, newest first
     """
     from storyline.search import Searcher, SearchFilters
+    from storyline.search_groups import GROUP_DEPTH, grouped, sorted_by_date, titled
 
     filters = SearchFilters.parse(language=language, since=since, until=until, entity=entity, source=source)
+    depth = GROUP_DEPTH if group == "event" or sort == "date" else min(GROUP_DEPTH, limit + offset)
     with open_db(db) as store:
-        result = Searcher(store).search(query, filters=filters, limit=limit, mode=mode)
+        result = Searcher(store).search(query, filters=filters, limit=depth, mode=mode)
+        if group == "event":
+            result = titled(grouped(result, sort=sort, limit=limit, offset=offset), store)
+    if group != "event":
+        result = sorted_by_date(result) if sort == "date" else result
+        result = result | {"results": result["results"][offset:offset + limit]}
     if fmt == "json":
         echo_json(result)
         return
     if result["entities"]:
         click.echo("names understood as: " + ", ".join(result["entities"]))
+    if group == "event":
+        echo_table(["#", "event", "date", "articles", "languages", "title"],
+                   [[i, g["event_id"] or g["articles"][0]["id"], g["date"] or "", len(g["articles"]),
+                     " ".join(g["languages"]), g["title"]] for i, g in enumerate(result["groups"], start=offset + 1)],
+                   empty="(no results)")
+        return
     echo_table(["#", "id", "lang", "date", "event", "matched", "title"],
                 [[i, r["id"], r["language"] or "?", r["date"] or "", r["event_id"] or "", "+".join(r["matched"]),
-                  r["title"]] for i, r in enumerate(result["results"], start=1)])
+                  r["title"]] for i, r in enumerate(result["results"], start=offset + 1)], empty="(no results)")

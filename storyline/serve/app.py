@@ -27,6 +27,7 @@ from fastapi_offline import FastAPIOffline
 from storyline.compare import compare_articles
 from storyline.errors import NotFoundError, StorylineError
 from storyline.search import Searcher, SearchFilters, VectorIndex
+from storyline.search_groups import GROUP_DEPTH, grouped, sorted_by_date, titled
 from storyline.serve import views
 from storyline.serve.compare_page import add_compare
 from storyline.serve.coverage import coverage_chart, coverage_rows
@@ -36,6 +37,8 @@ from storyline.store import open_store
 from storyline.store.base import Store
 
 DEFAULT_MAX_BODY = 5_000_000
+#: Results (or events) per search page.
+SEARCH_PAGE = 20
 #: Ingest requests that may wait while one writes; one more is answered 503 at once.
 DEFAULT_INGEST_QUEUE = 4
 #: Content types POST /api/ingest reads. A browser form can send none of them across sites
@@ -192,9 +195,18 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
                entity: Annotated[str | None, Query(max_length=200)] = None,
                source: Annotated[str | None, Query(max_length=200)] = None,
                mode: Annotated[str, Query(pattern="^(hybrid|text|semantic)$")] = "hybrid",
-               limit: Annotated[int, Query(ge=1, le=200)] = 20) -> dict[str, Any]:
+               limit: Annotated[int, Query(ge=1, le=200)] = 20,
+               group: Annotated[str, Query(pattern="^(article|event)$",
+                                           description="event: also `groups`, one per event, paged")] = "article",
+               sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
+               offset: Annotated[int, Query(ge=0, le=GROUP_DEPTH)] = 0) -> dict[str, Any]:
         filters = SearchFilters.parse(language=language, since=since, until=until, entity=entity, source=source)
-        return state.searcher().search(q, filters=filters, limit=limit, mode=mode)
+        if group == "event":
+            result = state.searcher().search(q, filters=filters, limit=GROUP_DEPTH, mode=mode)
+            return titled(grouped(result, sort=sort, limit=limit, offset=offset), state.store())
+        result = state.searcher().search(q, filters=filters, limit=min(GROUP_DEPTH, limit + offset), mode=mode)
+        result = sorted_by_date(result) if sort == "date" else result
+        return result | {"results": result["results"][offset:offset + limit], "offset": offset}
 
     @app.get("/api/similar", tags=["articles"], summary="Are two articles about the same event, and why")
     def similar(a: Annotated[str, Query(max_length=200)], b: Annotated[str, Query(max_length=200)]) -> dict[str, Any]:
@@ -256,13 +268,26 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: Annotated[str, Query(max_length=500)] = "",
                     language: str = "", since: str = "", until: str = "", entity: str = "",
-                    source: str = "") -> HTMLResponse:
-        form = {"q": q, "language": language, "since": since, "until": until, "entity": entity, "source": source}
-        result = None
+                    source: str = "", sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
+                    group: Annotated[str, Query(pattern="^(article|event)$")] = "event",
+                    offset: Annotated[int, Query(ge=0, le=GROUP_DEPTH)] = 0) -> HTMLResponse:
+        form = {"q": q, "language": language, "since": since, "until": until, "entity": entity, "source": source,
+                "sort": sort, "group": group}
+        result, pager = None, None
         if q.strip():
             filters = SearchFilters.parse(language=language, since=since, until=until, entity=entity, source=source)
-            result = state.searcher().search(q, filters=filters, limit=30)
-        return page(request, "search.html", form=form, result=result)
+            found = state.searcher().search(q, filters=filters, limit=GROUP_DEPTH)
+            if group == "article":
+                found = sorted_by_date(found) if sort == "date" else found
+                total = len(found["results"])
+                result = found | {"results": found["results"][offset:offset + SEARCH_PAGE]}
+            else:
+                result = titled(grouped(found, sort=sort, limit=SEARCH_PAGE, offset=offset), state.store())
+                total = result["total_groups"]
+            pager = views.pager(request, total=total, offset=offset, limit=SEARCH_PAGE,
+                                shown=len(result["groups"] if group == "event" else result["results"]))
+        return page(request, "search.html", form=form, result=result, pager=pager,
+                    marks=views.query_marks(result) if result else [])
 
     @app.get("/stories/{story_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(request: Request, story_id: str, by: Annotated[str, Query(max_length=8)] = "language"

@@ -39,6 +39,23 @@ def highlight(text: str, surfaces: list[str] | set[str]) -> Markup:
     return Markup("").join(out)
 
 
+def query_marks(result: dict[str, Any]) -> list[str]:
+    """What to highlight in search snippets: the query's words and the names it was understood as."""
+    words = [w for w in re.findall(r"\w+", result.get("query", "")) if len(w) >= 3]
+    return words + [w.capitalize() for w in words] + list(result.get("entities", []))
+
+
+def pager(request: Any, *, total: int, offset: int, limit: int, shown: int) -> dict[str, Any]:
+    """Where a page sits in the whole, with links to the pages before and after (same query)."""
+    def at(position: int) -> str:
+        url = request.url.include_query_params(offset=position)
+        return f"{url.path}?{url.query}"
+
+    return {"total": total, "first": offset + 1 if shown else 0, "last": offset + shown,
+            "previous": at(max(0, offset - limit)) if offset else None,
+            "next": at(offset + limit) if offset + limit < total else None}
+
+
 def shared_surfaces(articles: list[Article]) -> dict[str, Any]:
     """Entities (canonical) that two or more articles of an event name, and how each article wrote them."""
     seen = Counter(name for a in articles for name in {e.canonical for e in a.entities})
