@@ -81,8 +81,10 @@ def coverage_chart(rows: list[tuple[str | None, str | None, str | None]], *, by:
                      "segments": segments, "label": label, "total": sum(here.values()),
                      "title": f"{label}: {sum(here.values())} article{'s' if sum(here.values()) != 1 else ''}"
                               + (f" ({detail})" if detail else "")})
-    ticks = [{"x": round(LEFT + i * step + step / 2, 1), "label": bins_label}
-             for i, bins_label in _ticks(bins, unit)]
+    marks = _ticks(bins, unit)
+    ticks = [{"x": round(LEFT + i * step + step / 2, 1), "label": text,
+              "anchor": "start" if n == 0 and len(marks) > 1 else "end" if n == len(marks) - 1 and n else "middle"}
+             for n, (i, text) in enumerate(marks)]
     return {"bars": bars, "groups": [{"name": g, "colour": COLOURS[i % len(COLOURS)]} for i, g in enumerate(groups)],
             "ticks": ticks, "unit": unit, "tallest": tallest, "undated": undated, "total": len(rows), "by": by,
             "width": WIDTH, "height": HEIGHT, "base_y": TOP + plot_h, "left": LEFT, "top": TOP,
