@@ -169,7 +169,7 @@ def explain(article_id: str, db: str, fmt: str) -> None:
         return
     article, event, why = result["article"], result["event"], result["joined"]
     click.echo(f"{article['id']}  [{article['language']}]  {article['title']}")
-    click.echo(f"event {event['event_id']} ({event['date'] or 'undated'}): {event['title']}")
+    click.echo(f"event {event['event_id']} ({event.get('date_shown') or event['date'] or 'undated'}): {event['title']}")
     if why.get("created") and why.get("features"):  # the probability stored is that of being new
         click.echo(f"opened this event: the closest open event scored {1 - why['probability']:.2f}, below the "
                    "threshold (the evidence below is against that event)")

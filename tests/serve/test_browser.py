@@ -154,6 +154,8 @@ def test_every_page_fits_a_phone_and_a_laptop_and_is_reachable_from_home(  # typ
     shots.mkdir(parents=True, exist_ok=True)
     for width in (390, 1366):
         phone = browser.new_page(viewport={"width": width, "height": 800})
+        requested: list[str] = []
+        phone.on("request", lambda request, seen=requested: seen.append(request.url))
         for path in visited:
             response = phone.goto(server + path)
             assert response is not None and response.status == 200, path
@@ -161,6 +163,7 @@ def test_every_page_fits_a_phone_and_a_laptop_and_is_reachable_from_home(  # typ
             assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width} px"
             name = re.sub(r"[^\w=-]+", "-", path.strip("/"))[:60] or "home"
             phone.screenshot(path=str(shots / f"{width}-{name}.png"), full_page=True)
+        assert all(url.startswith(server) for url in requested), [u for u in requested if not u.startswith(server)]
         phone.close()
 
 
@@ -183,3 +186,29 @@ def test_the_lists_are_usable_from_the_keyboard(server: str, browser) -> None:  
     assert focused[-1].startswith("/stories/")
     page.keyboard.press("Enter")
     page.wait_for_url("**/stories/*")
+
+
+def test_every_link_of_a_page_is_reached_by_tab_at_phone_width(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px, Tab visits every link and field of the story, event and list pages in turn, the
+    timeline's dots included (each named by its event), and nothing traps the focus."""
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto(server + "/")
+    story = page.locator("a[href^='/stories/']", has_text="Netanyahu").first.get_attribute("href")
+    for path in ("/", "/events", "/entities", story):
+        page.goto(server + path)
+        wanted = page.evaluate("""Array.from(document.querySelectorAll('a[href], input, select, button, summary'))
+            .filter(e => { const folded = e.closest('details:not([open])');  // a closed section: its summary
+                           return (!folded || e.tagName === 'SUMMARY') && (e.offsetParent !== null || e.closest('svg'));
+                         }).length""")
+        reached = set()
+        for _ in range(wanted + 5):
+            page.keyboard.press("Tab")
+            reached.add(page.evaluate("""(() => { const e = document.activeElement;  // position: links repeat
+                return Array.from(document.querySelectorAll('*')).indexOf(e) + '|' + e.tagName + '|'
+                + (e.getAttribute('href') || e.name || ''); })()"""))
+        assert len(reached) >= wanted, f"{path}: Tab reached {len(reached)} of {wanted} controls"
+        if path == story:
+            dots = [r for r in reached if "|a|/events/" in r]  # lower-case "a": the SVG chart's links
+            assert dots, "the timeline's event links are not reached by keyboard"
+            name = page.locator("a.chart-event").first.evaluate("e => e.querySelector('title').textContent")
+            assert "·" in name  # "2018-11-11 · <event title> (2 articles)"
