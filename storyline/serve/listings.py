@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from storyline.browse import SORTS, Browse, Page, find_entities, find_events, find_stories
 from storyline.errors import StorylineError
+from storyline.serve import views
 from storyline.serve.coverage import coverage_chart, coverage_rows
 
 #: Largest ``offset`` a listing takes (SQLite's integers end near 9.2e18; nobody pages that far).
@@ -102,9 +103,7 @@ def add_listings(app: FastAPI, store: Callable[[], Any], page: Callable[..., HTM
                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> HTMLResponse:
         limit = 50
         total, items = find_entities(store(), name=name or None, kind=type or None, limit=limit, offset=offset)
-        pager = {"total": total, "first": offset + 1 if items else 0, "last": offset + len(items),
-                 "previous": _at(request, max(0, offset - limit)) if offset else None,
-                 "next": _at(request, offset + limit) if offset + limit < total else None}
+        pager = views.pager(request, total=total, offset=offset, limit=limit, shown=len(items))
         return page(request, "entities.html", items=items, form={"name": name, "type": type}, pager=pager)
 
 
@@ -122,15 +121,5 @@ def _form(browse: Browse, lang: str | None = None) -> dict[str, Any]:
 
 
 def _pager(request: Request, found: Page) -> dict[str, Any]:
-    """Where this page sits in the whole, and the URLs of the pages before and after (the same filters)."""
-    shown = len(found.items)
-    return {"total": found.total, "first": found.browse.offset + 1 if shown else 0,
-            "last": found.browse.offset + shown,
-            "previous": _at(request, found.previous_offset) if found.previous_offset is not None else None,
-            "next": _at(request, found.next_offset) if found.next_offset is not None else None}
-
-
-def _at(request: Request, offset: int) -> str:
-    """This page's URL (path and query, so it works behind any host name) at another offset."""
-    url = request.url.include_query_params(offset=offset)
-    return f"{url.path}?{url.query}"
+    return views.pager(request, total=found.total, offset=found.browse.offset, limit=found.browse.limit,
+                       shown=len(found.items))
