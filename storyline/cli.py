@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from storyline.commands.alerts import alerts_group
 from storyline.commands.browse import articles, entities, events, explain, export, search, stories, timeline
 from storyline.commands.ingest import ingest, watch
 from storyline.commands.measure import bench, eval_group
@@ -33,7 +34,7 @@ def main() -> None:
 
 
 for command in (ingest, watch, articles, events, stories, entities, explain, timeline, export, similar, search, serve,
-                doctor, bench, eval_group):
+                doctor, bench, eval_group, alerts_group):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,6 +44,8 @@ MESSAGES: dict[str, str] = {
     "E052": "{path}: robots.txt of {host} does not let Storyline fetch this page; it was left alone.",
     "E053": "{path}: not a feed or sitemap Storyline can read ({detail}).",
     "E054": "{path}: the page is {detail}, not an article (HTML or text).",
+    "E060": "Cannot save this watch: {detail}.",
+    "E061": "No watch named {name!r} in {db}. List them with 'storyline alerts watches'.",
     "E090": "{path}{where}: unexpected error ({detail}). This is a bug in Storyline: please report it with this "
             "message. The record was not stored; the rest of the run went on.",
 }

@@ -120,6 +120,8 @@ class IngestReport:
     events_created: int = 0
     web: dict[str, int] = field(default_factory=dict)  # feeds, sitemaps, pages fetched, unchanged...
     stopped: bool = False  # asked to stop (Ctrl-C, SIGTERM): what was read is stored, the rest is not read
+    alerts: list[dict[str, Any]] = field(default_factory=list)  # watches the new articles' events matched
+    alert_error: str | None = None  # checking the watches failed: the articles are stored all the same
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -129,9 +131,27 @@ class IngestReport:
             "events_created": self.events_created,
             **({"web": self.web} if self.web else {}),
             **({"stopped": True} if self.stopped else {}),
+            **({"alerts": self.alerts} if self.alerts else {}),
+            **({"alert_error": self.alert_error} if self.alert_error else {}),
             "failures": [{"source": f.source, "line": f.line, "code": f.code, "reason": f.reason}
                          for f in self.failures],
         }
+
+
+def _raise_alerts(store: Store, report: IngestReport) -> None:
+    """Check the watches against the events this run's articles are in (:mod:`storyline.alerts`).
+    A failure here is reported, never raised: the articles are stored."""
+    if not report.ingested:
+        return
+    try:
+        from storyline.alerts import check
+
+        if store.conn.execute("SELECT 1 FROM watches LIMIT 1").fetchone() is None:
+            return
+        touched = {event for event in (store.event_of(a) for a in report.ingested) if event}
+        report.alerts = check(store, event_ids=touched)
+    except Exception as exc:  # alerts must not cost an ingest
+        report.alert_error = f"checking the watches failed ({type(exc).__name__}: {exc}); run 'storyline alerts check'"
 
 
 class Pipeline:
@@ -212,7 +232,9 @@ class Pipeline:
         for another ingest to finish (the CLI) or to fail at once (the web server).
         """
         with store.writer_lock(wait=self.wait_for_writer, on_wait=self.on_wait):
-            return self._ingest_locked(records, store, report if report is not None else IngestReport(), engine)
+            report = self._ingest_locked(records, store, report if report is not None else IngestReport(), engine)
+            _raise_alerts(store, report)
+            return report
 
     def _ingest_locked(self, records: Iterable[Article | IngestFailure], store: Store,
                        report: IngestReport, engine: DaskEngine | None = None) -> IngestReport:

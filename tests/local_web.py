@@ -30,6 +30,7 @@ class Request:
     path: str
     headers: dict[str, str]
     status: int
+    body: bytes = b""  # what a POST sent (a webhook's JSON)
 
 
 @dataclass
@@ -57,6 +58,13 @@ class LocalWeb:
                 request = Request(self.path, {k.lower(): v for k, v in self.headers.items()}, 0)
                 web.log.append(request)  # before answering: a client that has its answer finds it logged
                 self._answer(route, request)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                request = Request(self.path, {k.lower(): v for k, v in self.headers.items()}, 0,
+                                  self.rfile.read(length))
+                web.log.append(request)
+                self._answer(web.routes.get(self.path.split("?", 1)[0]), request)
 
             def _answer(self, route: Route | None, request: Request) -> None:
                 """Answer, noting the status in the log before the client can have it."""

@@ -121,12 +121,15 @@ def test_a_schema_1_file_gets_its_search_index_on_open(tmp_path: Path, store: SQ
     raw.execute("DROP INDEX events_story")
     raw.execute("DROP TABLE web_pages")  # schema 6's
     raw.execute("DROP TABLE web_listings")
+    raw.execute("DROP TABLE watches")  # schema 7's
+    raw.execute("DROP TABLE alerts")
     raw.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     raw.commit()
     raw.close()
     with SQLiteStore(old) as migrated:
         version = migrated.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == "6"
+        assert version == "7"
+        assert migrated.conn.execute("SELECT count(*) FROM watches").fetchone()[0] == 0
         assert all(check["ok"] for check in migrated.check())
         people = "SELECT name, story_id FROM story_people ORDER BY name, story_id"
         assert migrated.conn.execute(people).fetchall() == store.conn.execute(people).fetchall() != []

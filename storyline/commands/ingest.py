@@ -70,6 +70,10 @@ def _summary_line(summary: dict[str, Any], db: str) -> str:
     web = summary.get("web")
     if web:
         line += "\n  web: " + ", ".join(f"{name} {count}" for name, count in web.items())
+    for alert in summary.get("alerts", []):
+        line += f"\n  alert [{alert['watch']}] {alert['event_id']}: {alert['title']} ({alert['reason']})"
+    if summary.get("alert_error"):
+        line += f"\n  {summary['alert_error']}"
     return line
 
 

@@ -29,6 +29,7 @@ from storyline.errors import NotFoundError, StorylineError
 from storyline.search import Searcher, SearchFilters, VectorIndex
 from storyline.search_groups import GROUP_DEPTH, grouped, sorted_by_date, titled
 from storyline.serve import views
+from storyline.serve.alert_routes import add_alert_routes
 from storyline.serve.compare_page import add_compare
 from storyline.serve.coverage import coverage_chart, coverage_rows
 from storyline.serve.guard import LOOPBACK_NAMES, Guard, token_matches
@@ -264,6 +265,7 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
     # -- web UI --------------------------------------------------------------------------------
     add_listings(app, state.store, page)
     add_compare(app, state.store, page, shared_embedder)
+    add_alert_routes(app, state.store)
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: Annotated[str, Query(max_length=500)] = "",
