@@ -2,8 +2,8 @@
 
 A newsroom wants to be told, not to look: "tell me when a new event names Putin", "when the
 port strike is reported by three outlets". A :class:`Watch` names an entity (resolved like
-``timeline --entity``: "Poutine" is Vladimir Putin), words (found as ``storyline search`` finds
-them: stems in six languages, names across languages), or both, and how many outlets an event
+``timeline --entity``: "Poutine" is Vladimir Putin), words (found as ``storyline search --mode
+text`` finds them: stems in six languages, names across languages), or both, and how many outlets an event
 needs. After each ingest the events it touched are checked; an event that matches a watch for
 the first time is an alert, stored once (``storyline alerts list``, the Atom feed at
 ``/feeds/NAME.atom``) and, when the watch has a webhook, POSTed to it as JSON.
@@ -25,8 +25,6 @@ from storyline.errors import NotFoundError, StorylineError
 from storyline.timeline import resolve_entity
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-#: A semantic match alone must be at least this close to count (words found in the text always count).
-MIN_SEMANTIC = 0.45
 #: Matches read per query watch.
 QUERY_DEPTH = 200
 WEBHOOK_TIMEOUT = 10.0
@@ -184,11 +182,12 @@ def _matching(store: Any, watch: Watch, event_ids: set[str] | None) -> dict[str,
     if watch.query:
         from storyline.search import Searcher
 
-        result = Searcher(store).search(watch.query, limit=QUERY_DEPTH)
+        # The full-text side only: stems in six languages and names across languages, and no need to
+        # load every stored embedding after each ingest.
+        result = Searcher(store).search(watch.query, limit=QUERY_DEPTH, mode="text")
         by_words: dict[str, str] = {}
         for row in result["results"]:
-            semantic = row["matched"].get("semantic", {}).get("score", 0.0)
-            if row.get("event_id") and ("text" in row["matched"] or semantic >= MIN_SEMANTIC):
+            if row.get("event_id"):
                 by_words.setdefault(row["event_id"], f"matches “{watch.query}”")
         matched = by_words if matched is None else {k: f"{v}, {by_words[k]}" for k, v in matched.items()
                                                     if k in by_words}
