@@ -1,16 +1,16 @@
 """Alerts: watches on an entity (any spelling, any language) or on words, checked after every ingest.
 
 A newsroom wants to be told, not to look: "tell me when a new event names Putin", "when the
-port strike is reported by three outlets". A :class:`Watch` names an entity (resolved like
-``timeline --entity``: "Poutine" is Vladimir Putin), words (found as ``storyline search --mode
-text`` finds them: stems in six languages, names across languages), or both, and how many outlets an event
-needs. After each ingest the events it touched are checked; an event that matches a watch for
-the first time is an alert, stored once (``storyline alerts list``, the Atom feed at
-``/feeds/NAME.atom``) and, when the watch has a webhook, POSTed to it as JSON.
+port strike is reported by three independent sources". A :class:`Watch` names an entity
+(resolved like ``timeline --entity``: "Poutine" is Vladimir Putin), words (found as ``storyline
+search --mode text`` finds them: stems in six languages, names across languages), or both, and
+how many independent sources an event needs. After each ingest the events it touched are
+checked; an event that matches a watch for the first time is an alert, stored once (``storyline
+alerts list``, the Atom feed at ``/feeds/NAME.atom``) and, when the watch has a webhook, POSTed
+to it as JSON.
 
-Outlets are counted as distinct outlet names (registered domains); a report with no outlet counts
-as one source of its own. Wire copies reprinted by several sites still count several times:
-telling copies apart is not done yet.
+Sources are counted as :mod:`storyline.link.copies` counts them: a reprint, a wire copy or a
+translation of another report is not a source of its own, nor is a second report from one outlet.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from storyline.errors import NotFoundError, StorylineError
+from storyline.link.copies import event_independence
 from storyline.timeline import resolve_entity
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -37,14 +38,14 @@ class Watch:
     name: str
     entity: str | None = None
     query: str | None = None
-    min_outlets: int = 1
+    min_sources: int = 1
     webhook: str | None = None
     created_at: str = ""
 
     def describe(self) -> str:
         parts = [f"names {self.entity}"] if self.entity else []
         parts += [f"matches “{self.query}”"] if self.query else []
-        parts += [f"reported by {self.min_outlets}+ outlets"] if self.min_outlets > 1 else []
+        parts += [f"reported by {self.min_sources}+ independent sources"] if self.min_sources > 1 else []
         return " and ".join(parts)
 
 
@@ -60,8 +61,8 @@ def add_watch(store: Any, watch: Watch) -> Watch:
     watch.created_at = watch.created_at or _now()
     with store._transaction():
         store.conn.execute("DELETE FROM watches WHERE name=?", (watch.name,))
-        store.conn.execute("INSERT INTO watches (name, entity, query, min_outlets, webhook, created_at)"
-                           " VALUES (?, ?, ?, ?, ?, ?)", (watch.name, watch.entity, watch.query, watch.min_outlets,
+        store.conn.execute("INSERT INTO watches (name, entity, query, min_sources, webhook, created_at)"
+                           " VALUES (?, ?, ?, ?, ?, ?)", (watch.name, watch.entity, watch.query, watch.min_sources,
                                                           watch.webhook, watch.created_at))
     return watch
 
@@ -75,7 +76,7 @@ def remove_watch(store: Any, name: str) -> None:
 
 
 def watches(store: Any) -> list[Watch]:
-    rows = store.conn.execute("SELECT name, entity, query, min_outlets, webhook, created_at FROM watches"
+    rows = store.conn.execute("SELECT name, entity, query, min_sources, webhook, created_at FROM watches"
                               " ORDER BY name").fetchall()
     return [Watch(**dict(row)) for row in rows]
 
@@ -100,13 +101,17 @@ def check(store: Any, *, event_ids: set[str] | None = None, notify: bool = True)
                                                              (watch.name,)).fetchall()}
         fresh = []
         for event in store.events(sorted(set(matched) - known)):
-            outlets = _outlets(event)
-            if outlets < watch.min_outlets or event.get("merged_into"):
+            if event.get("merged_into"):
+                continue
+            sources = event_independence(store, event["event_id"])
+            independent = sources["independent_sources"]
+            if independent < watch.min_sources:
                 continue
             fresh.append({"watch": watch.name, "event_id": event["event_id"], "title": event["title"],
-                          "date": event["date"], "outlets": outlets, "articles": len(event["articles"]),
-                          "reason": f"{matched[event['event_id']]}; {outlets} outlet{'s' if outlets != 1 else ''}",
-                          "created_at": _now()})
+                          "date": event["date"], "outlets": sources["outlets"], "independent_sources": independent,
+                          "articles": len(event["articles"]),
+                          "reason": f"{matched[event['event_id']]}; {independent} independent source"
+                                    f"{'s' if independent != 1 else ''}", "created_at": _now()})
         if not fresh:
             continue
         with store._transaction():
@@ -193,11 +198,6 @@ def _matching(store: Any, watch: Watch, event_ids: set[str] | None) -> dict[str,
                                                     if k in by_words}
     matched = matched or {}
     return {k: v for k, v in matched.items() if event_ids is None or k in event_ids}
-
-
-def _outlets(event: dict[str, Any]) -> int:
-    named = {a["outlet"] for a in event["articles"] if a.get("outlet")}
-    return len(named) + sum(1 for a in event["articles"] if not a.get("outlet"))
 
 
 def _now() -> str:

@@ -32,7 +32,7 @@ def seeds_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("../shared/seeds is not here")
     db = tmp_path_factory.mktemp("alerts") / "seeds.db"
     assert _cli("alerts", "add", "putin", "--entity", "Poutine", "--db", str(db)).exit_code == 0
-    assert _cli("alerts", "add", "paris-talks", "--query", "Paris talks", "--min-outlets", "2",
+    assert _cli("alerts", "add", "paris-talks", "--query", "Paris talks", "--min-sources", "2",
                 "--db", str(db)).exit_code == 0
     result = _cli("ingest", str(SEEDS), "--db", str(db), "--no-progress", "--format", "json")
     assert result.exit_code == 0, result.output
@@ -51,7 +51,7 @@ def test_a_watch_on_poutine_fires_on_every_putin_event(seeds_db: Path) -> None:
     assert all("names Vladimir Putin" in a["reason"] for a in raised)
 
 
-def test_min_outlets_holds_back_events_with_fewer_sources(seeds_db: Path) -> None:
+def test_min_sources_holds_back_events_with_fewer_sources(seeds_db: Path) -> None:
     with SQLiteStore(seeds_db) as store:
         talks = alerts(store, watch="paris-talks")
         outlets = {e["event_id"]: len(e["articles"]) for e in store.events()}

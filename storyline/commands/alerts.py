@@ -16,7 +16,7 @@ def alerts_group() -> None:
     matches raises one alert, listed here, served as an Atom feed at
     /feeds/NAME.atom by 'storyline serve', and POSTed to the watch's webhook:
       storyline alerts add putin --entity Poutine
-      storyline alerts add port-strike --query "port strike" --min-outlets 3 --webhook https://hooks.example/x
+      storyline alerts add port-strike --query "port strike" --min-sources 3 --webhook https://hooks.example/x
       storyline ingest today/
       storyline alerts list
     """
@@ -27,17 +27,18 @@ def alerts_group() -> None:
 @db_option
 @click.option("--entity", metavar="NAME", help="Events naming this entity (any spelling or language).")
 @click.option("--query", metavar="WORDS", help="Events whose articles match these words (as 'storyline search').")
-@click.option("--min-outlets", type=click.IntRange(1), default=1, show_default=True,
-              help="Only events reported by at least this many outlets.")
+@click.option("--min-sources", type=click.IntRange(1), default=1, show_default=True,
+              help="Only events reported by at least this many independent sources (reprints, wire copies "
+                   "and translations of one report count once).")
 @click.option("--webhook", metavar="URL", help="POST each new alert here as JSON.")
 @friendly
-def add(name: str, db: str, entity: str | None, query: str | None, min_outlets: int, webhook: str | None) -> None:
+def add(name: str, db: str, entity: str | None, query: str | None, min_sources: int, webhook: str | None) -> None:
     """Add (or replace) the watch NAME. Every ingest from now on checks it; 'alerts check' raises its
     alerts for what is already stored."""
     from storyline.alerts import Watch, add_watch
 
     with open_db(db, create=True) as store:
-        watch = add_watch(store, Watch(name=name, entity=entity, query=query, min_outlets=min_outlets,
+        watch = add_watch(store, Watch(name=name, entity=entity, query=query, min_sources=min_sources,
                                        webhook=webhook))
     click.echo(f"watch {watch.name}: {watch.describe()}")
 

@@ -43,9 +43,11 @@ def articles(db: str, article_id: str | None, no_text: bool, fmt: str) -> None:
 @click.option("--lineage", is_flag=True, help="List merges and splits instead: which events became one or "
               "two, on what evidence. A merged event's ID still answers (its record says where it went).")
 @browse_options
+@click.option("--sources", is_flag=True, help="Count each event's independent sources: reprints, wire copies and "
+              "translations of one report, and reports of one outlet, count once (reads the events' texts).")
 @FORMAT
 @friendly
-def events(db: str, lineage: bool, fmt: str, **filters: Any) -> None:
+def events(db: str, lineage: bool, sources: bool, fmt: str, **filters: Any) -> None:
     """List events: articles that report the same real-world happening.
 
     IDs are never renumbered. When an article matches two open events strongly (both at
@@ -71,10 +73,18 @@ def events(db: str, lineage: bool, fmt: str, **filters: Any) -> None:
     lang = filters.pop("lang", None)
     with open_db(db) as store:
         found = find_events(store, _browse(store, filters), lang=lang)
+        if sources:
+            from storyline.link.copies import event_independence
+
+            for event in found.items:
+                event["sources"] = event_independence(store, event["event_id"])
     items = found.items
-    emit(fmt, items, ["event", "date", "story", "articles", "title", "why grouped"],
+    extra = ["independent"] if sources else []
+    emit(fmt, items, ["event", "date", "story", "articles", *extra, "title", "why grouped"],
           lambda: [[ev["event_id"], ev["date"] or "undated", ev["story_id"] or "",
-                    " ".join(a["id"] for a in ev["articles"]), ev["title"], why_grouped(ev)] for ev in items],
+                    " ".join(a["id"] for a in ev["articles"]),
+                    *([f"{ev['sources']['independent_sources']} of {ev['sources']['outlets']}"] if sources else []),
+                    ev["title"], why_grouped(ev)] for ev in items],
           empty="(no events match these filters)" if found.browse.filtered else "(nothing yet)")
     _say_page(found, "events")
 

@@ -26,6 +26,7 @@ from fastapi_offline import FastAPIOffline
 
 from storyline.compare import compare_articles
 from storyline.errors import NotFoundError, StorylineError
+from storyline.link.copies import event_independence
 from storyline.search import Searcher, SearchFilters, VectorIndex
 from storyline.search_groups import GROUP_DEPTH, grouped, sorted_by_date, titled
 from storyline.serve import views
@@ -170,7 +171,8 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
 
     @app.get("/api/events/{event_id:path}", tags=["events"], summary="One event")
     def get_event(event_id: str) -> dict[str, Any]:
-        return state.store().event(event_id)
+        store = state.store()
+        return store.event(event_id) | {"sources": event_independence(store, event_id)}
 
     @app.get("/api/stories/{story_id:path}", tags=["stories"], summary="One story with its timeline")
     def get_story(story_id: str) -> dict[str, Any]:
@@ -312,7 +314,10 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
         articles = [store.get_article(a["id"]) for a in event["articles"]]
         shared = views.shared_surfaces(articles)
         pairs = [compare_articles(articles[0], other, embedder=shared_embedder()) for other in articles[1:6]]
-        return page(request, "event.html", event=event, articles=articles, shared=shared, pairs=pairs)
+        sources = event_independence(store, event_id)
+        copied = {c["id"]: c for c in sources["copies"]}
+        return page(request, "event.html", event=event, articles=articles, shared=shared, pairs=pairs,
+                    sources=sources, copied=copied)
 
     @app.get("/entities/{name:path}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, name: str) -> HTMLResponse:

@@ -238,7 +238,7 @@ class Store:
     def _add_alert_tables(self) -> None:
         """Schema 7: watches (what to be told about) and the alerts they raised, one per event."""
         self.conn.execute("CREATE TABLE IF NOT EXISTS watches (name TEXT PRIMARY KEY, entity TEXT, query TEXT,"
-                          " min_outlets INTEGER NOT NULL DEFAULT 1, webhook TEXT, created_at TEXT NOT NULL)")
+                          " min_sources INTEGER NOT NULL DEFAULT 1, webhook TEXT, created_at TEXT NOT NULL)")
         self.conn.execute(f"CREATE TABLE IF NOT EXISTS alerts (seq {self.TYPES['seq_key']}, watch TEXT NOT NULL,"
                           " event_id TEXT NOT NULL, title TEXT, reason TEXT NOT NULL, created_at TEXT NOT NULL,"
                           " UNIQUE (watch, event_id))")

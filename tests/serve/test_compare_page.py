@@ -44,3 +44,14 @@ def test_an_article_page_lists_its_event_and_story_neighbours(client: TestClient
     assert "Related events in the same story" in page.text and "phone call" in page.text
     alone = client.get("/articles/en_quake")
     assert alone.status_code == 200 and "Other reports of this event" not in alone.text
+
+
+def test_an_event_says_how_many_independent_sources_report_it(client: TestClient) -> None:
+    event = client.get("/api/articles/en_summit").json()
+    event_id = next(e["event_id"] for e in client.get("/api/events").json()
+                    if "en_summit" in [a["id"] for a in e["articles"]])
+    sources = client.get(f"/api/events/{event_id}").json()["sources"]
+    assert sources["reports"] == 3 and 1 <= sources["independent_sources"] <= 3 and sources["earliest"]
+    page = client.get(f"/events/{event_id}")
+    assert f"<strong>{sources['independent_sources']} independent</strong>" in page.text
+    assert event["id"] == "en_summit"
