@@ -13,6 +13,7 @@ import click
 
 from storyline.commands.alerts import alerts_group
 from storyline.commands.browse import articles, entities, events, explain, export, search, stories, timeline
+from storyline.commands.correct import correct_group
 from storyline.commands.ingest import ingest, watch
 from storyline.commands.measure import bench, eval_group
 from storyline.commands.serve import doctor, serve
@@ -34,7 +35,7 @@ def main() -> None:
 
 
 for command in (ingest, watch, articles, events, stories, entities, explain, timeline, export, similar, search, serve,
-                doctor, bench, eval_group, alerts_group):
+                doctor, bench, eval_group, alerts_group, correct_group):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,6 +46,8 @@ MESSAGES: dict[str, str] = {
     "E054": "{path}: the page is {detail}, not an article (HTML or text).",
     "E060": "Cannot save this watch: {detail}.",
     "E061": "No watch named {name!r} in {db}. List them with 'storyline alerts watches'.",
+    "E062": "Cannot make this correction: {detail}.",
+    "E063": "No correction number {seq} in {db}. List them with 'storyline correct list'.",
     "E090": "{path}{where}: unexpected error ({detail}). This is a bug in Storyline: please report it with this "
             "message. The record was not stored; the rest of the run went on.",
 }

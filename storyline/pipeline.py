@@ -120,6 +120,7 @@ class IngestReport:
     events_created: int = 0
     web: dict[str, int] = field(default_factory=dict)  # feeds, sitemaps, pages fetched, unchanged...
     stopped: bool = False  # asked to stop (Ctrl-C, SIGTERM): what was read is stored, the rest is not read
+    corrected: list[str] = field(default_factory=list)  # corrections the clusterer had undone, applied again
     alerts: list[dict[str, Any]] = field(default_factory=list)  # watches the new articles' events matched
     alert_error: str | None = None  # checking the watches failed: the articles are stored all the same
 
@@ -131,11 +132,25 @@ class IngestReport:
             "events_created": self.events_created,
             **({"web": self.web} if self.web else {}),
             **({"stopped": True} if self.stopped else {}),
+            **({"corrected": self.corrected} if self.corrected else {}),
             **({"alerts": self.alerts} if self.alerts else {}),
             **({"alert_error": self.alert_error} if self.alert_error else {}),
             "failures": [{"source": f.source, "line": f.line, "code": f.code, "reason": f.reason}
                          for f in self.failures],
         }
+
+
+def _reapply_corrections(store: Store, report: IngestReport) -> None:
+    """People's corrections hold whatever the clusterer did in this run (:func:`storyline.corrections.reapply`)."""
+    if not report.ingested:
+        return
+    try:
+        from storyline.corrections import reapply
+
+        report.corrected = reapply(store)
+    except Exception as exc:  # the articles are stored; say so, and how to apply the corrections
+        report.corrected = [f"applying the corrections again failed ({type(exc).__name__}: {exc});"
+                            " run 'storyline correct reapply'"]
 
 
 def _raise_alerts(store: Store, report: IngestReport) -> None:
@@ -233,6 +248,7 @@ class Pipeline:
         """
         with store.writer_lock(wait=self.wait_for_writer, on_wait=self.on_wait):
             report = self._ingest_locked(records, store, report if report is not None else IngestReport(), engine)
+            _reapply_corrections(store, report)
             _raise_alerts(store, report)
             return report
 

@@ -123,12 +123,13 @@ def test_a_schema_1_file_gets_its_search_index_on_open(tmp_path: Path, store: SQ
     raw.execute("DROP TABLE web_listings")
     raw.execute("DROP TABLE watches")  # schema 7's
     raw.execute("DROP TABLE alerts")
+    raw.execute("DROP TABLE corrections")  # schema 8's
     raw.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     raw.commit()
     raw.close()
     with SQLiteStore(old) as migrated:
         version = migrated.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == "7"
+        assert version == "8"
         assert migrated.conn.execute("SELECT count(*) FROM watches").fetchone()[0] == 0
         assert all(check["ok"] for check in migrated.check())
         people = "SELECT name, story_id FROM story_people ORDER BY name, story_id"

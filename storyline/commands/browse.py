@@ -180,6 +180,10 @@ def explain(article_id: str, db: str, fmt: str) -> None:
     article, event, why = result["article"], result["event"], result["joined"]
     click.echo(f"{article['id']}  [{article['language']}]  {article['title']}")
     click.echo(f"event {event['event_id']} ({event.get('date_shown') or event['date'] or 'undated'}): {event['title']}")
+    for correction in result.get("corrections", []):
+        reason = f": {correction['why']}" if correction["why"] else ""
+        click.echo(f"corrected by {correction['who']} on {correction['created_at'][:10]} (correction "
+                   f"{correction['seq']}, {correction['kind']}){reason}; the model's own reason follows")
     if why.get("created") and why.get("features"):  # the probability stored is that of being new
         click.echo(f"opened this event: the closest open event scored {1 - why['probability']:.2f}, below the "
                    "threshold (the evidence below is against that event)")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from storyline.article import Article, DatedValue, DateMention, Entity
+from storyline.corrections import placing
 from storyline.errors import NotFoundError, StorylineError
 from storyline.link.events import Assignment, EventState, Merge, OnlineEventClusterer, Split
 from storyline.link.profile import Profile, profile_of
@@ -242,6 +243,12 @@ class Store:
         self.conn.execute(f"CREATE TABLE IF NOT EXISTS alerts (seq {self.TYPES['seq_key']}, watch TEXT NOT NULL,"
                           " event_id TEXT NOT NULL, title TEXT, reason TEXT NOT NULL, created_at TEXT NOT NULL,"
                           " UNIQUE (watch, event_id))")
+
+    def _add_corrections(self) -> None:
+        """Schema 8: corrections people made to the grouping (storyline correct), kept and re-applied."""
+        self.conn.execute(f"CREATE TABLE IF NOT EXISTS corrections (seq {self.TYPES['seq_key']}, kind TEXT NOT NULL,"
+                          " article_id TEXT, other TEXT, target TEXT, previous TEXT, who TEXT NOT NULL,"
+                          " why TEXT NOT NULL, created_at TEXT NOT NULL, undone_at TEXT, undone_by TEXT)")
 
     # -- the web: what was fetched, what a listing said last time ----------------------------
     def knows_url(self, url: str) -> bool:
@@ -503,7 +510,8 @@ class Store:
                 "event": {k: event[k] for k in ("event_id", "date", "title", "story_id")},
                 "joined": json.loads(row["reason_json"]),
                 "event_articles": [a["id"] for a in event["articles"]],
-                "story_link": event["story_link"]}
+                "story_link": event["story_link"],
+                "corrections": placing(self, article_id)}
 
     def event_of(self, article_id: str) -> str | None:
         row = self.conn.execute("SELECT event_id FROM event_articles WHERE article_id=?", (article_id,)).fetchone()

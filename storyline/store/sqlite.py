@@ -133,7 +133,8 @@ class SQLiteStore(Store):
 
     MIGRATIONS: ClassVar[dict[int, Callable[[Any], None]]] = {2: _add_search_index, 3: Store._close_stories,
                                                                 4: Store._add_lineage, 5: Store._index_story_people,
-                                                                6: Store._add_web_tables, 7: Store._add_alert_tables}
+                                                                6: Store._add_web_tables, 7: Store._add_alert_tables,
+                                                                8: Store._add_corrections}
 
     @contextmanager
     def writer_lock(self, *, wait: bool = True, on_wait: Callable[[], None] | None = None) -> Iterator[None]:

@@ -87,7 +87,7 @@ def test_postgres_one_writer_at_a_time(postgres_url: str) -> None:
 def test_postgres_schema_is_versioned(postgres_url: str) -> None:
     with open_store(postgres_url) as store:
         version = store.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == str(store.schema_version) == "7"
+        assert version == str(store.schema_version) == "8"
         store.conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
     with pytest.raises(StorylineError, match="schema 99 is newer"):
         open_store(postgres_url)
