@@ -80,7 +80,8 @@ def language_name(code: str | None) -> str:
 def timeline_chart(events: list[dict[str, Any]]) -> dict[str, Any]:
     """Positions for an SVG chart: dated events on a time axis, undated ones in a lane at the right.
 
-    A dot's area grows with the event's article count.
+    A dot's area grows with the event's article count; each carries the number of its event in the
+    list below the chart, so the chart is read without hovering.
     """
     dated = [e for e in events if e.get("date")]
     undated = [e for e in events if not e.get("date")]
@@ -94,6 +95,9 @@ def timeline_chart(events: list[dict[str, Any]]) -> dict[str, Any]:
         points.append(_point(event, x))
     for i, event in enumerate(undated):
         points.append(_point(event, axis_end + 50 + 25 * (i % 3), undated=True))
+    number = {e["event_id"]: i for i, e in enumerate(events, start=1)}  # as the list under the chart
+    for point in points:
+        point["number"] = number[point["event_id"]]
     # stagger dots that would overlap
     points.sort(key=lambda p: p["x"])
     for previous, current in pairwise(points):

@@ -211,4 +211,5 @@ def test_every_link_of_a_page_is_reached_by_tab_at_phone_width(server: str, brow
             dots = [r for r in reached if "|a|/events/" in r]  # lower-case "a": the SVG chart's links
             assert dots, "the timeline's event links are not reached by keyboard"
             name = page.locator("a.chart-event").first.evaluate("e => e.querySelector('title').textContent")
-            assert "·" in name  # "2018-11-11 · <event title> (2 articles)"
+            assert name.startswith("1. ") and "·" in name  # "1. 2018-11-11 · <event title> (2 articles)"
+            assert page.locator("a.chart-event text").first.text_content() == "1"  # numbered as the list
