@@ -99,3 +99,26 @@ def test_a_correction_survives_more_articles_and_a_rerun_and_undo_restores(tmp_p
     assert _cli("correct", "undo", "1", "--by", "ed", "--db", db).exit_code == 0
     with SQLiteStore(db) as store:
         assert store.event_of(moved_id) == store.event_of(members[-2])  # back with the model's grouping
+
+
+def test_corrections_over_http_behind_the_write_protection(db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from storyline.serve.app import create_app
+
+    client = TestClient(create_app(str(db)), base_url="http://127.0.0.1")
+    made = client.post("/api/corrections", json={"kind": "move", "article": "en_quake", "by": "ed", "why": "x"})
+    assert made.status_code == 201, made.text
+    seq = made.json()["seq"]
+    assert client.get("/api/corrections").json()[0]["article_id"] == "en_quake"
+    assert client.post("/api/corrections", json={"kind": "move", "by": "ed"}).status_code == 400  # no article
+    assert client.post("/api/corrections", json={"kind": "rename", "by": "ed"}).status_code == 422
+    assert client.post("/api/corrections", json={"kind": "undo", "seq": seq, "by": "ed"}).status_code == 201
+    assert client.post("/api/corrections", json={"kind": "undo", "seq": 99, "by": "ed"}).status_code == 404
+    foreign = client.post("/api/corrections", json={"kind": "move", "article": "en_quake", "by": "ed"},
+                          headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    assert foreign.status_code == 403
+    locked = TestClient(create_app(str(db), token="s3cret"), base_url="http://127.0.0.1")
+    assert locked.post("/api/corrections", json={"kind": "move", "article": "en_quake", "by": "ed"}).status_code == 401
+    assert locked.post("/api/corrections", json={"kind": "move", "article": "en_quake", "by": "ed"},
+                       headers={"Authorization": "Bearer s3cret"}).status_code == 201

@@ -32,6 +32,7 @@ from storyline.search_groups import GROUP_DEPTH, grouped, sorted_by_date, titled
 from storyline.serve import views
 from storyline.serve.alert_routes import add_alert_routes
 from storyline.serve.compare_page import add_compare
+from storyline.serve.correction_routes import add_correction_routes
 from storyline.serve.coverage import coverage_chart, coverage_rows
 from storyline.serve.guard import LOOPBACK_NAMES, Guard, token_matches
 from storyline.serve.listings import MAX_OFFSET, add_listings
@@ -268,6 +269,7 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
     add_listings(app, state.store, page)
     add_compare(app, state.store, page, shared_embedder)
     add_alert_routes(app, state.store)
+    add_correction_routes(app, state, _check_token, open_store)
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: Annotated[str, Query(max_length=500)] = "",

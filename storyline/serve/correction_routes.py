@@ -1,0 +1,79 @@
+"""Corrections over HTTP: the same as ``storyline correct``, behind the same protection as ingest
+(the server's token when it has one; refused from other sites; refused outright on a server that
+listens beyond localhost without a token)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from storyline.corrections import cannot_link, corrections, merge, move, undo
+
+_BEARER = HTTPBearer(auto_error=False, description="The server's token (--token-file or $STORYLINE_TOKEN)")
+
+
+class Correction(BaseModel):
+    """One correction: ``move`` (article, to_event or none for an event of its own), ``merge`` (event,
+    into_event), ``apart`` (article, other), or ``undo`` (seq)."""
+
+    kind: Literal["move", "merge", "apart", "undo"]
+    by: str = Field(min_length=1, max_length=100, description="who corrects")
+    why: str = Field("", max_length=2000)
+    article: str | None = Field(None, max_length=200)
+    other: str | None = Field(None, max_length=200)
+    to_event: str | None = Field(None, max_length=64)
+    event: str | None = Field(None, max_length=64)
+    into_event: str | None = Field(None, max_length=64)
+    seq: int | None = None
+
+
+def add_correction_routes(app: FastAPI, state: Any, check_token: Callable[[Request, Any], JSONResponse | None],
+                          open_store: Callable[[str], Any]) -> None:
+    @app.get("/api/corrections", tags=["corrections"], summary="Every correction, oldest first")
+    def list_corrections() -> list[dict[str, Any]]:
+        return corrections(state.store())
+
+    @app.post("/api/corrections", tags=["corrections"], summary="Correct the grouping (as 'storyline correct')",
+              status_code=201)
+    async def correct(request: Request, body: Correction,
+                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None) -> Any:
+        denied = check_token(request, state)
+        if denied is not None:
+            return denied
+        return JSONResponse(await run_in_threadpool(_apply, state, body, open_store), status_code=201)
+
+
+def _apply(state: Any, body: Correction, open_store: Callable[[str], Any]) -> dict[str, Any]:
+    from storyline.errors import StorylineError
+
+    with state.ingest_lock:  # one writer per process; a CLI ingest on the file: E017, 409
+        store = open_store(state.db)
+        try:
+            with store.writer_lock(wait=False):
+                if body.kind == "move":
+                    return move(store, _need(body.article, "article"), body.to_event, who=body.by, why=body.why)
+                if body.kind == "merge":
+                    return merge(store, _need(body.event, "event"), _need(body.into_event, "into_event"),
+                                 who=body.by, why=body.why)
+                if body.kind == "apart":
+                    return cannot_link(store, _need(body.article, "article"), _need(body.other, "other"),
+                                       who=body.by, why=body.why)
+                if body.seq is None:
+                    raise StorylineError("E062", detail="undo needs seq")
+                return undo(store, body.seq, who=body.by)
+        finally:
+            store.close()
+
+
+def _need(value: str | None, name: str) -> str:
+    from storyline.errors import StorylineError
+
+    if not value:
+        raise StorylineError("E062", detail=f"this kind of correction needs {name}")
+    return value
