@@ -1,5 +1,5 @@
-"""Corrections that stick: a person moves an article, merges two events or keeps two articles apart,
-and the grouping stays corrected as new articles arrive.
+"""Corrections that stick: a person moves an article, merges two events, keeps two articles apart or
+says what a name stands for, and the grouping stays corrected as new articles arrive.
 
 A correction is data (who, when, why, and what the model had decided), applied at once and applied
 again after every ingest (:func:`reapply`), so a later merge or split of the clusterer cannot undo
@@ -20,7 +20,7 @@ from storyline.errors import NotFoundError, StorylineError
 from storyline.link.events import _summed
 from storyline.link.profile import profile_of
 
-KINDS = ("move", "merge", "cannot-link")
+KINDS = ("move", "merge", "cannot-link", "alias")
 
 
 def move(store: Any, article_id: str, to_event: str | None, *, who: str, why: str = "") -> dict[str, Any]:
@@ -61,6 +61,23 @@ def cannot_link(store: Any, article_a: str, article_b: str, *, who: str, why: st
                        previous=event_b, who=who, why=why)
 
 
+def alias(store: Any, surface: str, canonical: str, *, kind: str | None = None, event_id: str | None = None,
+          who: str, why: str = "") -> dict[str, Any]:
+    """Say what a name written ``surface`` stands for: ``canonical`` (and its type PER, ORG or LOC),
+    in one event or everywhere, in the articles stored and in those to come ("Bandar Abbas" is a
+    place, not Mahmoud Abbas; "Jobs" is Steve Jobs in this event)."""
+    surface, canonical = surface.strip(), canonical.strip()
+    if not surface or not canonical:
+        raise StorylineError("E062", detail="an alias needs the name as written and what it stands for")
+    if kind is not None and kind.upper() not in ("PER", "ORG", "LOC"):
+        raise StorylineError("E062", detail=f"the type must be PER, ORG or LOC, not {kind!r}")
+    scope = _live(store, event_id) if event_id else None
+    mapping = {"as": canonical, "type": kind.upper() if kind else None, "old": []}
+    with store._transaction():
+        mapping["old"] = _rename(store, surface, mapping, scope)
+        return _record(store, "alias", other=surface, target=scope, previous=json.dumps(mapping), who=who, why=why)
+
+
 def undo(store: Any, seq: int, *, who: str) -> dict[str, Any]:
     """Restore what the model had decided before correction ``seq``."""
     found = [c for c in corrections(store) if c["seq"] == seq]
@@ -76,6 +93,12 @@ def undo(store: Any, seq: int, *, who: str) -> dict[str, Any]:
             store.conn.execute("UPDATE events SET merged_into=NULL WHERE event_id=?", (correction["other"],))
             for article_id in json.loads(correction["previous"]):
                 _restore(store, article_id, correction["other"])
+        elif correction["kind"] == "alias":
+            mapping = json.loads(correction["previous"])
+            for article_id, text, canonical, kind in mapping["old"]:
+                store.conn.execute("UPDATE entities SET canonical=?, type=? WHERE article_id=? AND text=?",
+                                   (canonical, kind, article_id, text))
+            _rebuild_all(store, {row[0] for row in mapping["old"]})
         elif correction["target"]:
             _restore(store, correction["other"], correction["previous"])
         store.conn.execute("UPDATE corrections SET undone_at=?, undone_by=? WHERE seq=?", (_now(), who, seq))
@@ -103,6 +126,8 @@ def placing(store: Any, article_id: str) -> list[dict[str, Any]]:
             return correction["article_id"] == article_id
         if correction["kind"] == "merge":
             return article_id in json.loads(correction["previous"] or "[]")
+        if correction["kind"] == "alias":
+            return article_id in {row[0] for row in json.loads(correction["previous"])["old"]}
         return article_id in (correction["article_id"], correction["other"])
 
     return [c for c in corrections(store, active=True) if names(c)]
@@ -122,6 +147,15 @@ def reapply(store: Any) -> list[str]:
                 if now != target:
                     _place(store, article, target, now)
                     done.append(f"{article} put back in {target} (correction {correction['seq']})")
+            elif correction["kind"] == "alias":
+                mapping = json.loads(correction["previous"])
+                renamed = _rename(store, correction["other"], mapping, correction["target"])
+                if renamed:
+                    mapping["old"] += renamed
+                    store.conn.execute("UPDATE corrections SET previous=? WHERE seq=?",
+                                       (json.dumps(mapping), correction["seq"]))
+                    done.append(f"“{correction['other']}” read as {mapping['as']} in {len(renamed)} more"
+                                f" article{'s' if len(renamed) != 1 else ''} (correction {correction['seq']})")
             elif correction["kind"] == "cannot-link":
                 a, b = correction["article_id"], correction["other"]
                 shared = _event_of(store, a)
@@ -140,6 +174,31 @@ def _place(store: Any, article_id: str, target: str, source: str) -> None:
     store.conn.execute("UPDATE events SET merged_into=NULL WHERE event_id=?", (target,))
     for event_id in (source, target):
         _rebuild(store, event_id, into=target)
+
+
+def _rename(store: Any, surface: str, mapping: dict[str, Any], scope: str | None) -> list[list[Any]]:
+    """Point the entity rows written ``surface`` or resolved to it (in ``scope``'s articles, or all)
+    at the alias; each changed row's article, text and old name and type, for undo."""
+    sql = "SELECT DISTINCT e.article_id, e.text, e.canonical, e.type FROM entities e"
+    params: list[Any] = []
+    if scope:
+        sql += " JOIN event_articles ea ON ea.article_id = e.article_id AND ea.event_id = ?"
+        params.append(scope)
+    sql += " WHERE (e.text = ? OR e.canonical = ?)"
+    params += [surface, surface]
+    rows = [r for r in store.conn.execute(sql, params).fetchall()
+            if r["canonical"] != mapping["as"] or (mapping["type"] and r["type"] != mapping["type"])]
+    for row in rows:
+        store.conn.execute("UPDATE entities SET canonical=?, type=? WHERE article_id=? AND text=?",
+                           (mapping["as"], mapping["type"] or row["type"], row["article_id"], row["text"]))
+    _rebuild_all(store, {r["article_id"] for r in rows})
+    return [[r["article_id"], r["text"], r["canonical"], r["type"]] for r in rows]
+
+
+def _rebuild_all(store: Any, article_ids: set[str]) -> None:
+    """Rebuild the events holding these articles (their entities changed)."""
+    for event_id in {e for e in (store.event_of(a) for a in article_ids) if e}:
+        _rebuild(store, event_id, into=event_id)
 
 
 def _restore(store: Any, article_id: str, event_id: str) -> None:

@@ -122,3 +122,42 @@ def test_corrections_over_http_behind_the_write_protection(db: Path) -> None:
     assert locked.post("/api/corrections", json={"kind": "move", "article": "en_quake", "by": "ed"}).status_code == 401
     assert locked.post("/api/corrections", json={"kind": "move", "article": "en_quake", "by": "ed"},
                        headers={"Authorization": "Bearer s3cret"}).status_code == 201
+
+
+def test_an_alias_renames_stored_and_later_articles_and_undo_restores(db: Path, tmp_path: Path) -> None:
+    from storyline.corrections import alias
+    from storyline.pipeline import Pipeline
+
+    with SQLiteStore(db) as store:
+        fixed = alias(store, "Elysee Palace", "Élysée Palace", kind="org", who="ed", why="the presidency")
+        rows = store.conn.execute("SELECT canonical, type FROM entities WHERE text='Elysee'").fetchall()  # as written
+        assert [(r["canonical"], r["type"]) for r in rows] == [("Élysée Palace", "ORG")]
+        later = tmp_path / "later.jsonl"
+        later.write_text(json.dumps({"id": "later", "title": "Macron speaks at the Elysee Palace", "published":
+                                     "2023-06-21", "text": "French President Emmanuel Macron spoke at the Elysee "
+                                     "Palace in Paris on Wednesday about energy prices and gas storage."}))
+        report = Pipeline().ingest([str(later)], store, progress=False)
+        names = store.conn.execute("SELECT canonical FROM entities WHERE article_id='later' AND text LIKE 'Elysee%'"
+                                   ).fetchall()
+        assert [r["canonical"] for r in names] in ([], ["Élysée Palace"])  # found by NER or not: never the old name
+        if names:
+            assert any("Élysée Palace" in line for line in report.corrected)
+        undo(store, fixed["seq"], who="ed")
+        back = store.conn.execute("SELECT DISTINCT canonical, type FROM entities WHERE text='Elysee'").fetchall()
+        assert [(r["canonical"], r["type"]) for r in back] == [("Elysee Palace", "LOC")]
+        with pytest.raises(StorylineError, match="PER, ORG or LOC"):
+            alias(store, "Berlin", "Berlin", kind="CITY", who="ed")
+    cli = _cli("correct", "alias", "Rome", "--as", "Roma", "--type", "LOC", "--by", "ed", "--db", str(db))
+    assert cli.exit_code == 0 and "now reads as Roma" in cli.output
+
+
+def test_an_alias_over_http(db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from storyline.serve.app import create_app
+
+    client = TestClient(create_app(str(db)), base_url="http://127.0.0.1")
+    made = client.post("/api/corrections", json={"kind": "alias", "surface": "Rome", "stands_for": "Roma",
+                                                 "type": "LOC", "by": "ed"})
+    assert made.status_code == 201, made.text
+    assert "Roma" in [e["name"] for e in client.get("/api/entities", params={"name": "roma"}).json()]

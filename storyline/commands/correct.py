@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 
 import click
 
@@ -15,7 +16,7 @@ WHY = click.option("--why", default="", help="Why (kept with it, shown by 'expla
 
 @click.group(name="correct")
 def correct_group() -> None:
-    """Move an article, merge two events, keep two articles apart; undo.
+    """Move an article, merge two events, keep two articles apart, fix a name; undo.
 
     \b
     Corrections are kept (who, when, why, what the model had decided), applied at once, and
@@ -24,6 +25,7 @@ def correct_group() -> None:
       storyline correct move 12_3ecbplus --new
       storyline correct merge ev-000012 ev-000009
       storyline correct apart 35_5ecb 35_1ecbplus --why "two different DUI arrests"
+      storyline correct alias "Bandar Abbas" --as "Bandar Abbas" --type LOC
       storyline correct list
       storyline correct undo 3
     """
@@ -79,6 +81,31 @@ def apart_command(article_a: str, article_b: str, who: str, why: str, db: str) -
         done = cannot_link(store, article_a, article_b, who=who, why=why)
     moved = f"; {article_b} moved to {done['target']}" if done["target"] else ""
     click.echo(f"correction {done['seq']}: {article_a} and {article_b} kept apart{moved}")
+
+
+@correct_group.command(name="alias")
+@click.argument("surface")
+@click.option("--as", "canonical", required=True, metavar="NAME", help="What the name stands for.")
+@click.option("--type", "kind", type=click.Choice(["PER", "ORG", "LOC"], case_sensitive=False),
+              help="Its type: person, organisation, place.")
+@click.option("--event", "event_id", metavar="EVENT", help="Only in this event (default: everywhere).")
+@BY
+@WHY
+@db_option
+@friendly
+def alias_command(surface: str, canonical: str, kind: str | None, event_id: str | None, who: str, why: str,
+                  db: str) -> None:
+    """Say what a name written SURFACE stands for, in the articles stored and those to come:
+    'correct alias "Bandar Abbas" --as "Bandar Abbas" --type LOC' (a port, not Mahmoud Abbas);
+    'correct alias Jobs --as "Steve Jobs" --event ev-000012'."""
+    from storyline.corrections import alias
+
+    with open_db(db) as store, store.writer_lock():
+        done = alias(store, surface, canonical, kind=kind, event_id=event_id, who=who, why=why)
+    changed = len(json.loads(done["previous"])["old"])
+    where = f" in {done['target']}" if done["target"] else ""
+    click.echo(f"correction {done['seq']}: “{surface}” now reads as {canonical}{where} ({changed} article"
+               f"{'s' if changed != 1 else ''} changed)")
 
 
 @correct_group.command(name="undo")

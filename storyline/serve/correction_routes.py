@@ -13,16 +13,17 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from storyline.corrections import cannot_link, corrections, merge, move, undo
+from storyline.corrections import alias, cannot_link, corrections, merge, move, undo
 
 _BEARER = HTTPBearer(auto_error=False, description="The server's token (--token-file or $STORYLINE_TOKEN)")
 
 
 class Correction(BaseModel):
     """One correction: ``move`` (article, to_event or none for an event of its own), ``merge`` (event,
-    into_event), ``apart`` (article, other), or ``undo`` (seq)."""
+    into_event), ``apart`` (article, other), ``alias`` (surface, stands_for, type, event or none for
+    everywhere), or ``undo`` (seq)."""
 
-    kind: Literal["move", "merge", "apart", "undo"]
+    kind: Literal["move", "merge", "apart", "alias", "undo"]
     by: str = Field(min_length=1, max_length=100, description="who corrects")
     why: str = Field("", max_length=2000)
     article: str | None = Field(None, max_length=200)
@@ -31,6 +32,9 @@ class Correction(BaseModel):
     event: str | None = Field(None, max_length=64)
     into_event: str | None = Field(None, max_length=64)
     seq: int | None = None
+    surface: str | None = Field(None, max_length=200, description="alias: the name as written")
+    stands_for: str | None = Field(None, max_length=200, description="alias: what it stands for")
+    type: Literal["PER", "ORG", "LOC"] | None = None
 
 
 def add_correction_routes(app: FastAPI, state: Any, check_token: Callable[[Request, Any], JSONResponse | None],
@@ -64,6 +68,9 @@ def _apply(state: Any, body: Correction, open_store: Callable[[str], Any]) -> di
                 if body.kind == "apart":
                     return cannot_link(store, _need(body.article, "article"), _need(body.other, "other"),
                                        who=body.by, why=body.why)
+                if body.kind == "alias":
+                    return alias(store, _need(body.surface, "surface"), _need(body.stands_for, "stands_for"),
+                                 kind=body.type, event_id=body.event, who=body.by, why=body.why)
                 if body.seq is None:
                     raise StorylineError("E062", detail="undo needs seq")
                 return undo(store, body.seq, who=body.by)
