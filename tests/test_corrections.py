@@ -161,3 +161,24 @@ def test_an_alias_over_http(db: Path) -> None:
                                                  "type": "LOC", "by": "ed"})
     assert made.status_code == 201, made.text
     assert "Roma" in [e["name"] for e in client.get("/api/entities", params={"name": "roma"}).json()]
+
+
+def test_the_article_page_corrects_with_a_plain_form(db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from storyline.serve.app import create_app
+
+    client = TestClient(create_app(str(db)), base_url="http://127.0.0.1")
+    page = client.get("/articles/fr_summit")
+    assert 'action="/corrections"' in page.text and "Keep apart" in page.text
+    moved = client.post("/corrections", content="article=fr_summit&kind=apart&other=en_summit&by=ed&why=test",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"}, follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"].startswith("/articles/fr_summit?corrected=")
+    with SQLiteStore(db) as store:
+        assert store.event_of("fr_summit") != store.event_of("en_summit")
+    after = client.get(moved.headers["location"])
+    assert "holds through later ingests" in after.text
+    foreign = client.post("/corrections", content="article=en_quake&kind=move&by=x",
+                          headers={"Content-Type": "application/x-www-form-urlencoded",
+                                   "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    assert foreign.status_code == 403

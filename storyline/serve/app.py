@@ -341,7 +341,7 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
         related = [e for e in store.events(story_id=event["story_id"]) if e["event_id"] != event_id] \
             if event and event["story_id"] else []
         return page(request, "article.html", article=article, event_id=event_id, event=event, others=others,
-                    related=related[:10])
+                    related=related[:10], corrected=request.query_params.get("corrected", "")[:12])
 
     return Guard(app, allowed_hosts=allowed_hosts, token=token, token_reads=token_reads)
 

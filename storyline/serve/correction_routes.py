@@ -53,6 +53,29 @@ def add_correction_routes(app: FastAPI, state: Any, check_token: Callable[[Reque
         return JSONResponse(await run_in_threadpool(_apply, state, body, open_store), status_code=201)
 
 
+    @app.post("/corrections", include_in_schema=False)
+    async def correct_from_page(request: Request) -> Any:
+        """The article page's form (no script: a plain form POST), then back to the article."""
+        from urllib.parse import parse_qs, quote
+
+        from fastapi.responses import RedirectResponse
+
+        denied = check_token(request, state)
+        if denied is not None:
+            return denied
+        fields = {k: v[0].strip() for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+        article = fields.get("article", "")
+        kind = fields.get("kind", "move")
+        if kind == "apart":  # this article leaves the event it shares with the other
+            body = Correction(kind="apart", by=fields.get("by") or "web", why=fields.get("why", ""),
+                              article=fields.get("other") or None, other=article or None)
+        else:
+            body = Correction(kind="move", by=fields.get("by") or "web", why=fields.get("why", ""),
+                              article=article or None, to_event=fields.get("to_event") or None)
+        done = await run_in_threadpool(_apply, state, body, open_store)
+        return RedirectResponse(f"/articles/{quote(article, safe='')}?corrected={done['seq']}", status_code=303)
+
+
 def _apply(state: Any, body: Correction, open_store: Callable[[str], Any]) -> dict[str, Any]:
     from storyline.errors import StorylineError
 
