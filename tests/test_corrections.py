@@ -182,3 +182,13 @@ def test_the_article_page_corrects_with_a_plain_form(db: Path) -> None:
                           headers={"Content-Type": "application/x-www-form-urlencoded",
                                    "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
     assert foreign.status_code == 403
+
+
+def test_the_article_page_title_is_only_the_title(db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from storyline.serve.app import create_app
+
+    text = TestClient(create_app(str(db)), base_url="http://127.0.0.1").get("/articles/fr_summit").text
+    title = text[text.index("<title>"):text.index("</title>")]
+    assert "<form" not in title and "Correct this grouping" not in title and text.count("Correct this grouping") == 1
