@@ -38,6 +38,23 @@ def grouped(result: dict[str, Any], *, sort: str = "relevance", limit: int = 20,
                      "offset": offset, "limit": limit}
 
 
+def paged_search(searcher: Any, store: Any, query: str, *, filters: Any, mode: str = "hybrid",
+                group: str = "article", sort: str = "relevance", limit: int = 20, offset: int = 0,
+                count_all: bool = False) -> dict[str, Any]:
+    """One page of a search, as the CLI, the API and the search page show it: articles, or groups
+    (``group="event"``), by relevance or by date; ``total`` says how many there are to page through.
+    Grouping, sorting by date and ``count_all`` read the searcher's whole depth first."""
+    whole = group == "event" or sort == "date" or count_all
+    result = searcher.search(query, filters=filters, limit=GROUP_DEPTH if whole else min(GROUP_DEPTH, limit + offset),
+                             mode=mode)
+    if group == "event":
+        found = titled(grouped(result, sort=sort, limit=limit, offset=offset), store)
+        return found | {"total": found["total_groups"]}
+    result = sorted_by_date(result) if sort == "date" else result
+    return result | {"results": result["results"][offset:offset + limit], "offset": offset,
+                     "total": len(result["results"])}
+
+
 def titled(result: dict[str, Any], store: Any) -> dict[str, Any]:
     """Each event group headed by its event's title (the headline its reports agree on) rather than
     by whichever of its articles ranked first."""

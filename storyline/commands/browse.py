@@ -313,17 +313,12 @@ def search(query: str, db: str, language: str | None, since: str | None, until: 
       storyline search iPhone --by event --sort date   # one row per event, newest first
     """
     from storyline.search import Searcher, SearchFilters
-    from storyline.search_groups import GROUP_DEPTH, grouped, sorted_by_date, titled
+    from storyline.search_groups import paged_search
 
     filters = SearchFilters.parse(language=language, since=since, until=until, entity=entity, source=source)
-    depth = GROUP_DEPTH if group == "event" or sort == "date" else min(GROUP_DEPTH, limit + offset)
     with open_db(db) as store:
-        result = Searcher(store).search(query, filters=filters, limit=depth, mode=mode)
-        if group == "event":
-            result = titled(grouped(result, sort=sort, limit=limit, offset=offset), store)
-    if group != "event":
-        result = sorted_by_date(result) if sort == "date" else result
-        result = result | {"results": result["results"][offset:offset + limit]}
+        result = paged_search(Searcher(store), store, query, filters=filters, mode=mode, group=group, sort=sort,
+                              limit=limit, offset=offset)
     if fmt == "json":
         echo_json(result)
         return

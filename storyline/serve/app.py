@@ -28,7 +28,7 @@ from storyline.compare import compare_articles
 from storyline.errors import NotFoundError, StorylineError
 from storyline.link.copies import event_independence
 from storyline.search import Searcher, SearchFilters, VectorIndex
-from storyline.search_groups import GROUP_DEPTH, grouped, sorted_by_date, titled
+from storyline.search_groups import GROUP_DEPTH, paged_search
 from storyline.serve import views
 from storyline.serve.alert_routes import add_alert_routes
 from storyline.serve.compare_page import add_compare
@@ -205,12 +205,8 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
                sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
                offset: Annotated[int, Query(ge=0, le=GROUP_DEPTH)] = 0) -> dict[str, Any]:
         filters = SearchFilters.parse(language=language, since=since, until=until, entity=entity, source=source)
-        if group == "event":
-            result = state.searcher().search(q, filters=filters, limit=GROUP_DEPTH, mode=mode)
-            return titled(grouped(result, sort=sort, limit=limit, offset=offset), state.store())
-        result = state.searcher().search(q, filters=filters, limit=min(GROUP_DEPTH, limit + offset), mode=mode)
-        result = sorted_by_date(result) if sort == "date" else result
-        return result | {"results": result["results"][offset:offset + limit], "offset": offset}
+        return paged_search(state.searcher(), state.store(), q, filters=filters, mode=mode, group=group, sort=sort,
+                            limit=limit, offset=offset)
 
     @app.get("/api/similar", tags=["articles"], summary="Are two articles about the same event, and why")
     def similar(a: Annotated[str, Query(max_length=200)], b: Annotated[str, Query(max_length=200)]) -> dict[str, Any]:
@@ -282,15 +278,9 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
         result, pager = None, None
         if q.strip():
             filters = SearchFilters.parse(language=language, since=since, until=until, entity=entity, source=source)
-            found = state.searcher().search(q, filters=filters, limit=GROUP_DEPTH)
-            if group == "article":
-                found = sorted_by_date(found) if sort == "date" else found
-                total = len(found["results"])
-                result = found | {"results": found["results"][offset:offset + SEARCH_PAGE]}
-            else:
-                result = titled(grouped(found, sort=sort, limit=SEARCH_PAGE, offset=offset), state.store())
-                total = result["total_groups"]
-            pager = views.pager(request, total=total, offset=offset, limit=SEARCH_PAGE,
+            result = paged_search(state.searcher(), state.store(), q, filters=filters, group=group, sort=sort,
+                                  limit=SEARCH_PAGE, offset=offset, count_all=True)
+            pager = views.pager(request, total=result["total"], offset=offset, limit=SEARCH_PAGE,
                                 shown=len(result["groups"] if group == "event" else result["results"]))
         return page(request, "search.html", form=form, result=result, pager=pager,
                     marks=views.query_marks(result) if result else [])
