@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from storyline.errors import NotFoundError, StorylineError
-from storyline.link.events import _summed
+from storyline.link.events import OnlineEventClusterer, summed_profile
 from storyline.link.profile import profile_of
 
 KINDS = ("move", "merge", "cannot-link", "alias")
@@ -216,7 +216,7 @@ def _rebuild(store: Any, event_id: str, *, into: str) -> None:
         return
     row = store.conn.execute("SELECT closed FROM events WHERE event_id=?", (event_id,)).fetchone()
     if row is not None and not row["closed"]:  # the clusterer compares new articles with open events
-        profile = _summed([profile_of(store.get_article(a)) for a in members])
+        profile = summed_profile([profile_of(store.get_article(a)) for a in members])
         store.conn.execute("UPDATE events SET profile_json=? WHERE event_id=?",
                            (json.dumps(profile.to_json()), event_id))
 
@@ -230,7 +230,7 @@ def _new_event(store: Any, article_id: str, *, story_id: str | None) -> str:
     store.conn.execute("INSERT INTO meta VALUES ('linker_state', ?) ON CONFLICT (key) DO UPDATE SET value ="
                        " excluded.value", (json.dumps(state),))
     article = store.get_article(article_id)
-    event_id = f"ev-{seq:06d}"
+    event_id = OnlineEventClusterer.format_id(seq)
     store.conn.execute("INSERT INTO events (event_id, seq, title, date, story_id, closed, profile_json)"
                        " VALUES (?, ?, ?, ?, ?, 0, ?)",
                        (event_id, seq, article.title or article.id,

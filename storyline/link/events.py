@@ -304,14 +304,14 @@ class OnlineEventClusterer:
             probability = float(group[closest]) if self.linkage == "single" else float(group.mean())
             scores.append((probability, event, start - len(positions) + closest))
         if not scores:
-            return Assignment(article_id, self._format_id(self.next_seq), True, 1.0, None), scored
+            return Assignment(article_id, self.format_id(self.next_seq), True, 1.0, None), scored
         best, best_event, best_row = max(scores, key=lambda item: item[0])  # the first of equals
 
         def evidence(row: int) -> PairEvidence:
             return evidence_of(profile, scored_members[row], rows[row], gaps[row], bool(vetoed[row]))
 
         if best < self.threshold:
-            return Assignment(article_id, self._format_id(self.next_seq), True, 1.0 - best, evidence(best_row)), scored
+            return Assignment(article_id, self.format_id(self.next_seq), True, 1.0 - best, evidence(best_row)), scored
         merges = ()
         if self.merge_threshold is not None and best >= self.merge_threshold:
             merges = tuple(Merge(event.event_id, best_event.event_id, article_id, p, best, evidence(row))
@@ -394,15 +394,15 @@ class OnlineEventClusterer:
         kept, moved, cross = two_groups(self._pair_probabilities(event))
         if min(len(kept), len(moved)) < self.split_min_group or cross >= self.split_below:
             return None
-        new = EventState(event_id=self._format_id(self.next_seq), seq=self.next_seq,
-                         profile=_summed([members[i] for i in moved]), title="",
+        new = EventState(event_id=self.format_id(self.next_seq), seq=self.next_seq,
+                         profile=summed_profile([members[i] for i in moved]), title="",
                          article_ids=[ids[i] for i in moved], members=[members[i] for i in moved],
                          story_id=event.story_id)
         self.next_seq += 1
         pairs = event._pairs
         assert pairs is not None  # scored just now
         new.set_members(new.members, pairs[np.ix_(moved, moved)])
-        event.profile = _summed([members[i] for i in kept])
+        event.profile = summed_profile([members[i] for i in kept])
         event.article_ids = [ids[i] for i in kept]
         event.set_members([members[i] for i in kept], pairs[np.ix_(kept, kept)])
         for part in (event, new):
@@ -411,7 +411,7 @@ class OnlineEventClusterer:
                      (len(kept), len(moved)), kept=event, event=new)
 
     @staticmethod
-    def _format_id(seq: int) -> str:
+    def format_id(seq: int) -> str:
         return f"ev-{seq:06d}"
 
 
@@ -440,7 +440,7 @@ def two_groups(similarity: np.ndarray) -> tuple[list[int], list[int], float]:
     return sorted(groups[first]), sorted(groups[second]), float(linkage[first, second])
 
 
-def _summed(profiles: list[Profile]) -> Profile:
+def summed_profile(profiles: list[Profile]) -> Profile:
     """One profile of several (an event rebuilt from its reports)."""
     total = profiles[0].copy()
     for profile in profiles[1:]:
