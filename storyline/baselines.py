@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from storyline.metrics import sparse_cosine
+
 #: The cosine distance at which the average-linkage tree is cut: the best BCubed F1 on ECB+ dev
 #: (197 documents): 0.880 at 0.80, 0.902 at 0.78, 0.870 at 0.79 (docs/evaluation.md gives the sweep).
 TFIDF_DISTANCE = 0.78
@@ -30,8 +32,7 @@ def tfidf_matrix(texts: Sequence[str]) -> np.ndarray:
     counts = [Counter(_WORD.findall(text.lower())) for text in texts]
     frequency = Counter(word for count in counts for word in count)
     vocabulary = {word: i for i, word in enumerate(sorted(frequency))}
-    idf = np.array([math.log((1 + len(texts)) / (1 + frequency[w])) + 1 for w in sorted(frequency)],
-                   dtype=np.float32)
+    idf = np.array([_idf(frequency[w], len(texts)) for w in sorted(frequency)], dtype=np.float32)
     matrix = np.zeros((len(texts), len(vocabulary)), dtype=np.float32)
     for row, count in enumerate(counts):
         for word, n in count.items():
@@ -46,19 +47,17 @@ def tfidf_pair_cosines(pairs: Sequence[tuple[str, str]]) -> list[float]:
     texts given (what a user would compute on the file at hand), kept sparse for long files."""
     counts = [(Counter(_WORD.findall(a.lower())), Counter(_WORD.findall(b.lower()))) for a, b in pairs]
     frequency = Counter(word for pair in counts for count in pair for word in count)
-    documents = 2 * len(pairs)
-    idf = {word: math.log((1 + documents) / (1 + n)) + 1 for word, n in frequency.items()}
+    idf = {word: _idf(n, 2 * len(pairs)) for word, n in frequency.items()}
 
     def weights(count: Counter[str]) -> dict[str, float]:
         return {word: (1 + math.log(n)) * idf[word] for word, n in count.items()}
 
-    out = []
-    for left, right in counts:
-        a, b = weights(left), weights(right)
-        dot = sum(v * b.get(w, 0.0) for w, v in a.items())
-        norms = math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
-        out.append(dot / norms if norms else 0.0)
-    return out
+    return [sparse_cosine(weights(left), weights(right)) for left, right in counts]
+
+
+def _idf(documents_with: int, documents: int) -> float:
+    """Smoothed inverse document frequency (scikit-learn's ``smooth_idf``)."""
+    return math.log((1 + documents) / (1 + documents_with)) + 1
 
 
 def average_linkage(distance: np.ndarray, cut: float) -> list[int]:

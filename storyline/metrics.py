@@ -7,6 +7,7 @@ the Miranda et al. 2018 news-stream benchmark.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 
@@ -97,3 +98,13 @@ def _pair_count(sizes: Counter[Hashable]) -> int:
 def _prf(precision: float, recall: float) -> dict[str, float]:
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def sparse_cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Cosine of two sparse vectors given as ``{key: weight}`` (0 when either is empty)."""
+    if not a or not b:
+        return 0.0
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    dot = sum(value * large.get(key, 0.0) for key, value in small.items())
+    norms = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norms if norms else 0.0

@@ -16,6 +16,7 @@ from collections import Counter
 from functools import lru_cache
 
 from storyline.link.profile import rarity
+from storyline.metrics import sparse_cosine
 
 _WORD = re.compile(r"[^\W_]{2,}")
 GRAM = 4
@@ -23,12 +24,12 @@ GRAM = 4
 
 def word_cosine(text_a: str, language_a: str | None, text_b: str, language_b: str | None) -> float:
     """Cosine of rarity-weighted word counts (words as written, lowercased)."""
-    return _cosine(_word_weights(text_a, language_a), _word_weights(text_b, language_b))
+    return sparse_cosine(_word_weights(text_a, language_a), _word_weights(text_b, language_b))
 
 
 def gram_cosine(text_a: str, language_a: str | None, text_b: str, language_b: str | None) -> float:
     """Cosine of rarity-weighted character 4-grams of the words (``" wahl"``, ``"ahle"``, ...)."""
-    return _cosine(_gram_weights(text_a, language_a), _gram_weights(text_b, language_b))
+    return sparse_cosine(_gram_weights(text_a, language_a), _gram_weights(text_b, language_b))
 
 
 @lru_cache(maxsize=1024)
@@ -45,12 +46,3 @@ def _gram_weights(text: str, language: str | None) -> dict[str, float]:
         for i in range(max(1, len(padded) - GRAM + 1)):
             grams[padded[i:i + GRAM]] += weight
     return dict(grams)
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if not a or not b:
-        return 0.0
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    dot = sum(value * large.get(key, 0.0) for key, value in small.items())
-    norms = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return dot / norms if norms else 0.0
