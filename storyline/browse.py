@@ -14,7 +14,7 @@ and sort in Python (the same on SQLite and PostgreSQL), and fetch full records o
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -66,9 +66,6 @@ class Browse:
     def to_json(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()}
 
-    def page(self, offset: int) -> Browse:
-        return replace(self, offset=max(0, offset))
-
 
 @dataclass(slots=True)
 class Page:
@@ -77,7 +74,6 @@ class Page:
     total: int
     items: list[dict[str, Any]]
     browse: Browse
-    newest_date: str | None = None
 
     @property
     def next_offset(self) -> int | None:
@@ -112,19 +108,18 @@ class _Summary:
 def find_events(store: Any, browse: Browse, *, lang: str | None = None) -> Page:
     """Events matching ``browse``, sorted and paged, as :meth:`Store.events` gives them (titled in
     ``lang`` where one of their reports is in it)."""
-    summaries, newest = _event_summaries(store)
-    chosen = _filtered(store, list(summaries.values()), browse, by_event=True)
+    summaries = _event_summaries(store)
+    chosen = _filtered(store, list(summaries.values()), browse)
     ordered = _sorted(chosen, browse.sort)
     window = ordered[browse.offset:browse.offset + browse.limit]
     records = {e["event_id"]: e for e in store.events([s.key for s in window], language=lang)} if window else {}
-    return Page(total=len(ordered), items=[records[s.key] for s in window if s.key in records], browse=browse,
-                newest_date=newest)
+    return Page(total=len(ordered), items=[records[s.key] for s in window if s.key in records], browse=browse)
 
 
 def find_stories(store: Any, browse: Browse, *, lang: str | None = None) -> Page:
     """Stories with at least one event matching ``browse`` (the story's size is all its articles)."""
-    summaries, newest = _event_summaries(store)
-    matching = {s.key for s in _filtered(store, list(summaries.values()), browse, by_event=True, sized=False)}
+    summaries = _event_summaries(store)
+    matching = {s.key for s in _filtered(store, list(summaries.values()), browse, sized=False)}
     stories: dict[str, _Summary] = {}
     for event in summaries.values():
         if not event.story_id:
@@ -145,8 +140,7 @@ def find_stories(store: Any, browse: Browse, *, lang: str | None = None) -> Page
     window = ordered[browse.offset:browse.offset + browse.limit]
     records = ({s["story_id"]: s for s in store.stories(story_ids=[s.key for s in window], language=lang)}
                if window else {})
-    return Page(total=len(ordered), items=[records[s.key] for s in window if s.key in records], browse=browse,
-                newest_date=newest)
+    return Page(total=len(ordered), items=[records[s.key] for s in window if s.key in records], browse=browse)
 
 
 def find_entities(store: Any, *, name: str | None = None, kind: str | None = None, limit: int = 50,
@@ -176,7 +170,7 @@ def find_entities(store: Any, *, name: str | None = None, kind: str | None = Non
     return len(ordered), [{k: v for k, v in e.items() if k != "_best"} for e in ordered[offset:offset + limit]]
 
 
-def _event_summaries(store: Any) -> tuple[dict[str, _Summary], str | None]:
+def _event_summaries(store: Any) -> dict[str, _Summary]:
     rows = store.conn.execute(
         "SELECT ea.event_id, e.seq, e.date, e.story_id, a.language, a.outlet, a.event_date, a.published"
         " FROM event_articles ea JOIN events e ON e.event_id = ea.event_id JOIN articles a ON a.id = ea.article_id"
@@ -205,11 +199,12 @@ def _event_summaries(store: Any) -> tuple[dict[str, _Summary], str | None]:
         days = member_days.get(key, [])
         event.last = max(days) if days else ""
         event.recent = sum(1 for d in days if cutoff and d > cutoff)
-    return summaries, newest
+    return summaries
 
 
-def _filtered(store: Any, events: list[_Summary], browse: Browse, *, by_event: bool,
-              sized: bool = True) -> list[_Summary]:
+def _filtered(store: Any, events: list[_Summary], browse: Browse, *, sized: bool = True) -> list[_Summary]:
+    """The events meeting ``browse``'s filters (its size too, unless ``sized`` is off: a story's size
+    is all its articles)."""
     allowed: set[str] | None = None
     if browse.entity:
         allowed = set()
@@ -232,7 +227,7 @@ def _filtered(store: Any, events: list[_Summary], browse: Browse, *, by_event: b
             continue
         if browse.outlet and not any(browse.outlet.lower() in o.lower() for o in event.outlets):
             continue
-        if sized and by_event and event.size < browse.min_articles:
+        if sized and event.size < browse.min_articles:
             continue
         out.append(event)
     return out

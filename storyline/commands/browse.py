@@ -72,7 +72,7 @@ def events(db: str, lineage: bool, sources: bool, fmt: str, **filters: Any) -> N
 
     lang = filters.pop("lang", None)
     with open_db(db) as store:
-        found = find_events(store, _browse(store, filters), lang=lang)
+        found = find_events(store, _browse(filters), lang=lang)
         if sources:
             from storyline.link.copies import event_independence
 
@@ -89,7 +89,7 @@ def events(db: str, lineage: bool, sources: bool, fmt: str, **filters: Any) -> N
     _say_page(found, "events")
 
 
-def _browse(store: Any, filters: dict[str, Any]) -> Any:
+def _browse(filters: dict[str, Any]) -> Any:
     """The CLI's filters; without --limit, everything (a script may want all)."""
     from dataclasses import replace
 
@@ -134,7 +134,7 @@ def stories(db: str, fmt: str, **filters: Any) -> None:
 
     lang = filters.pop("lang", None)
     with open_db(db) as store:
-        found = find_stories(store, _browse(store, filters), lang=lang)
+        found = find_stories(store, _browse(filters), lang=lang)
     items = found.items
     emit(fmt, items, ["story", "label", "dates", "events"],
           lambda: [[s["story_id"], s["label"], f"{s['first_date'] or '?'} … {s['last_date'] or '?'}",
