@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from storyline import metrics
 from storyline.compare import DIMENSIONS
 from storyline.metrics import spearman
 from storyline.pairs import graded_pairs_from_documents, read_pairs, score_pairs
@@ -86,7 +87,9 @@ def predict(model: dict, x: np.ndarray) -> np.ndarray:
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float | None:
-    return round(float(np.corrcoef(a, b)[0, 1]), 4) if len(a) > 2 and a.std() > 0 and b.std() > 0 else None
+    """:func:`storyline.metrics.pearson`, rounded, None where it is undefined (JSON has no NaN)."""
+    value = metrics.pearson(list(a), list(b))
+    return None if value != value or len(a) <= 2 else round(value, 4)
 
 
 def signals_of(lines: list[str], name: str, cache: Path | None = None) -> list[tuple[dict, dict[str, float], str]]:
