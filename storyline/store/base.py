@@ -573,7 +573,7 @@ class Store:
         members: dict[str, list[Any]] = {r["event_id"]: [] for r in rows}
         condition, params = self._in("ea.event_id", list(members))
         member_rows = self.conn.execute(
-            "SELECT ea.event_id, a.id, a.source, a.url, a.outlet, a.title, a.language, a.event_date, a.lead,"
+            "SELECT ea.event_id, a.id, a.source, a.url, a.outlet, a.title, a.language, a.event_date,"
             " a.event_date_json, ea.reason_json"
             f" FROM event_articles ea JOIN articles a ON a.id = ea.article_id WHERE {condition} ORDER BY a.seq",
             params).fetchall()
@@ -590,7 +590,7 @@ class Store:
                 "date_precision": dated.precision,
                 "date_estimated": dated.estimated,
                 "date_shown": dated.display() if day else "undated",
-                "title": _title_of(ev["title"], members[ev["event_id"]], language),
+                "title": self._event_title(ev["title"], members[ev["event_id"]], language),
                 "story_id": ev["story_id"],
                 "closed": bool(ev["closed"]),
                 "merged_into": ev["merged_into"],
@@ -600,6 +600,17 @@ class Store:
                 "story_link": json.loads(ev["story_reason_json"]) if ev["story_reason_json"] else None,
             })
         return out
+
+    def _event_title(self, stored: str, members: list[Any], language: str | None) -> str:
+        """An event's headline from its members' titles; when every title is a dateline, the stored
+        title, or the first report's opening sentence (its lead read only then)."""
+        title = event_title([(m["title"], m["language"]) for m in members], language=language)
+        if title:
+            return title
+        if (stored and not is_dateline(stored)) or not members:
+            return stored
+        row = self.conn.execute("SELECT lead FROM articles WHERE id=?", (members[0]["id"],)).fetchone()
+        return lead_phrase(row["lead"] if row else "") or stored
 
     def event(self, event_id: str) -> dict[str, Any]:
         found = self.events([event_id])
@@ -724,14 +735,6 @@ def _event_dated(day: str | None, members: list[Any]) -> DatedValue:
     if not same:
         return DatedValue(value=_date(day), precision="day", confidence=1.0, basis="event")
     return max(same, key=lambda d: d.confidence)
-
-
-def _title_of(stored: str, members: list[Any], language: str | None) -> str:
-    """An event's headline from its members' titles; the stored title, or the first lead, when every
-    title is a dateline."""
-    fallback = stored if stored and not is_dateline(stored) else lead_phrase(members[0]["lead"] if members else "")
-    return event_title([(m["title"], m["language"]) for m in members], language=language,
-                       fallback=fallback or stored)
 
 
 def _now() -> str:
