@@ -27,11 +27,12 @@ from storyline.store.sqlite import SQLiteStore
 from storyline.synthetic import generate
 
 if TYPE_CHECKING:
-    from storyline.engines import DaskEngine
+    from storyline.engines import DaskEngine, ProcessEngine
 
 
 def run(n: int, *, words: int = 800, use_ner: bool = True, ner_chars: int | None = None, batch: int = 1000,
-        progress: Callable[[int], None] | None = None, engine: DaskEngine | None = None) -> dict[str, Any]:
+        progress: Callable[[int], None] | None = None, engine: DaskEngine | ProcessEngine | None = None
+        ) -> dict[str, Any]:
     """Ingest ``n`` generated articles; seconds and articles/s per stage and overall."""
     if engine is not None:
         return _run_on(engine, n, words=words, use_ner=use_ner, ner_chars=ner_chars, batch=batch, progress=progress)
@@ -78,15 +79,17 @@ def run(n: int, *, words: int = 800, use_ner: bool = True, ner_chars: int | None
             "peak_rss_mb": round(peak_mb), "bound_by": next(iter(stages)), "stages": stages}
 
 
-def _run_on(engine: DaskEngine, n: int, *, words: int, use_ner: bool, ner_chars: int | None, batch: int,
+def _run_on(engine: DaskEngine | ProcessEngine, n: int, *, words: int, use_ner: bool, ner_chars: int | None, batch: int,
             progress: Callable[[int], None] | None) -> dict[str, Any]:
-    """The same run through ``ingest --engine dask``: per-article stages on the workers, the rest
-    here. Stage times are not separable across processes, so only the overall rate is given."""
+    """The same run through ``ingest --engine processes`` or ``dask``: per-article stages on the
+    workers, the rest here. Stage times are not separable across processes, so only the overall
+    rate is given."""
     lines = [json.dumps(r) for r in generate(n, words=words)]
-    pipeline = Pipeline(stages=default_stages(use_ner=use_ner, ner_chars=ner_chars), order_window=batch)
     warm = [a for a in parse_jsonl("\n".join(lines[:4]), "warm-up") if isinstance(a, Article)]
-    list(engine.enrich(warm * engine.in_flight, split_for_workers(pipeline.stages)[0]))  # models load
-    pipeline.embedder.embed_many([pipeline.enrich(warm[0])])  # outside the clock
+    pipeline = warmed_pipeline(warm[0], use_ner=use_ner, ner_chars=ner_chars)  # forked workers share its models
+    pipeline.order_window = batch
+    copies = [copy.deepcopy(warm[i % len(warm)]) for i in range(100)]
+    list(engine.enrich(copies, split_for_workers(pipeline.stages)[0]))  # the workers start, models load
 
     def records() -> Iterator[Article]:
         for line in lines:
@@ -100,11 +103,12 @@ def _run_on(engine: DaskEngine, n: int, *, words: int, use_ner: bool, ner_chars:
         report = pipeline.ingest_records(records(), store, engine=engine)
         total = time.perf_counter() - started
         store.close()
-    workers_mb = engine.client.run(peak_rss_mb)
+    workers_mb = engine.worker_peaks_mb() if hasattr(engine, "worker_peaks_mb") \
+        else list(engine.client.run(peak_rss_mb).values())
     return {"articles": n, "words_per_article": words, "ner": use_ner, "ner_chars": ner_chars,
             "engine": engine.description,
             "seconds": round(total, 1), "articles_per_second": round(n / total, 1), "events": report.events_created,
-            "peak_rss_mb": round(peak_rss_mb()), "workerpeak_rss_mb": sorted(round(v) for v in workers_mb.values()),
+            "peak_rss_mb": round(peak_rss_mb()), "worker_peak_rss_mb": sorted(round(v) for v in workers_mb),
             "bound_by": None, "stages": {}}
 
 

@@ -1,21 +1,24 @@
-"""Where the per-article stages run: here (the default) or on a Dask cluster.
+"""Where the per-article stages run: this process, worker processes of this machine, or Dask.
 
 A backfill spends nine tenths of its time in per-article work (the NER model above all),
 which depends on each article alone and so can run anywhere. Linking cannot: an article's
-event depends on every article before it. :class:`DaskEngine` therefore sends partitions
-of articles to Dask workers for the stages :func:`storyline.pipeline.split_for_workers`
-marks as movable, and gives the results back **in input order**, so the pipeline links and
-stores them exactly as the single-process path would: the same input gives the same events.
+event depends on every article before it. An engine therefore sends chunks of articles to
+workers for the stages :func:`storyline.pipeline.split_for_workers` marks as movable, and
+gives the results back **in input order**, so the pipeline links and stores them exactly as
+the single-process path would: the same input gives the same events.
 
-Dask, not home-made multiprocessing: the same code runs on a laptop (a ``LocalCluster`` of
-worker processes) and on a cluster (``--scheduler tcp://HOST:8786``), with Dask's dashboard,
-retries and worker management.
+:class:`ProcessEngine` (``storyline ingest``'s default on a machine with several cores) uses
+worker processes of this machine; :class:`DaskEngine` a Dask cluster, for a backfill on many
+machines (``--scheduler tcp://HOST:8786``), with Dask's dashboard, retries and worker management.
 """
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storyline.article import Article
@@ -128,9 +131,157 @@ class DaskEngine:
 
 
 def _paired(chunk: list[Record], future: Any) -> Iterator[tuple[Record, Record]]:
+    """Each record of ``chunk`` beside its result (``future``: a Dask or concurrent future, or
+    the results themselves)."""
     try:
-        results = iter(future.result())
+        results = iter(future if isinstance(future, list) else future.result())
     except Exception as exc:  # the task itself failed (a worker died): each of its articles is reported
         results = iter([failure_of(r, exc) for r in chunk if isinstance(r, Article)])
     for record in chunk:
         yield record, (next(results) if isinstance(record, Article) else record)
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system says, else the count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def proc_memory_mb(pid: int | str, table: str, field: str) -> float | None:
+    """A memory figure of a process from Linux's /proc (``status`` VmHWM: peak resident;
+    ``smaps_rollup`` Pss: resident with shared pages split among the processes sharing them)."""
+    try:
+        lines = Path(f"/proc/{pid}/{table}").read_text().splitlines()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) / 1024 for line in lines if line.startswith(field)), None)
+
+
+_WORKER_STAGES: list[Any] = []
+
+
+def _start_worker(stages: list[Any]) -> None:
+    """In each worker process, once: keep the stages, one BLAS thread (the workers are the
+    parallelism), and leave Ctrl-C to the parent, which stores what was read."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's "stop reading" handler, when forked
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover - a core dependency
+        pass
+    _WORKER_STAGES[:] = stages
+
+
+def _enrich_here(articles: list[Article]) -> list[Article | IngestFailure]:
+    return enrich_partition(articles, _WORKER_STAGES)
+
+
+class ProcessEngine:
+    """Run movable per-article stages on worker processes of this machine; yield results in
+    input order (the same events as one process).
+
+    Args:
+        workers: worker processes (default: one per core this process may use).
+        chunk_size: articles per task: ``nlp.pipe`` gets a batch, results stream back steadily.
+        in_flight: chunks submitted ahead of the one being consumed (bounds memory).
+        min_records: a run of fewer records is enriched here: starting workers (each loads the
+            models) would cost more than it saves.
+    """
+
+    def __init__(self, workers: int | None = None, *, chunk_size: int = 32, in_flight: int | None = None,
+                 min_records: int = 96) -> None:
+        self.workers = max(1, workers or available_cores())
+        self.chunk_size = chunk_size
+        self.in_flight = in_flight or 2 * self.workers
+        self.min_records = min_records
+        self._pool: Any = None
+        self.used_workers = False  # whether a run started them (a short one does not)
+
+    def __enter__(self) -> ProcessEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    @property
+    def description(self) -> str:
+        return f"{self.workers} worker processes"
+
+    def worker_peaks_mb(self) -> list[float]:
+        """Each running worker's high-water mark of resident memory (Linux; empty elsewhere or
+        before the workers start), for the benchmarks' memory figures."""
+        return [mb for pid in self.worker_pids() if (mb := proc_memory_mb(pid, "status", "VmHWM:")) is not None]
+
+    def worker_pids(self) -> list[int]:
+        return [process.pid for process in list(getattr(self._pool, "_processes", {}).values())]
+
+    def enrich(self, records: Iterable[Record], stages: Sequence[Stage]) -> Iterator[tuple[Record, Record]]:
+        """(record, what the stages made of it) for every record, in input order. A record that
+        is already a failure (unreadable input) is paired with itself."""
+        stream = iter(records)
+        first = list(islice(stream, self.min_records))
+        if len(first) < self.min_records:  # a short run: no start-up
+            yield from _paired(first, enrich_partition([r for r in first if isinstance(r, Article)], stages))
+            return
+        pending: deque[tuple[list[Record], Any]] = deque()
+        for chunk in _chunks(chain(first, stream), self.chunk_size):
+            pending.append((chunk, self._submit(chunk, stages)))
+            if len(pending) >= self.in_flight:
+                yield from _paired(*self._collected(*pending.popleft(), stages))
+        while pending:
+            yield from _paired(*self._collected(*pending.popleft(), stages))
+
+    def _submit(self, chunk: list[Record], stages: Sequence[Stage]) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
+        articles = [r for r in chunk if isinstance(r, Article)]
+        if self._pool is None:
+            self._pool = self._start(stages)
+        try:
+            return self._pool.submit(_enrich_here, articles)
+        except BrokenProcessPool:  # a worker died earlier: the rest is enriched here
+            return enrich_partition(articles, stages)
+
+    def _start(self, stages: Sequence[Stage]) -> Any:
+        import multiprocessing
+        import sys
+        from concurrent.futures import ProcessPoolExecutor
+
+        # On Linux "fork": workers start at once with what this process imported, and a script that
+        # calls the pipeline needs no ``if __name__ == "__main__"`` guard ("spawn" would run it again
+        # in each worker). The executor forks them all before starting its own thread. Elsewhere
+        # "spawn", where forking is unsafe (macOS) or absent (Windows).
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        self.used_workers = True
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
+                                   initializer=_start_worker, initargs=(list(stages),))
+
+    @staticmethod
+    def _collected(chunk: list[Record], result: Any, stages: Sequence[Stage]
+                   ) -> tuple[list[Record], list[Record]]:
+        """A chunk's results; when its worker died (killed, out of memory), enriched here instead,
+        so nothing read is lost."""
+        if isinstance(result, list):
+            return chunk, result
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return chunk, result.result()
+        except BrokenProcessPool:
+            return chunk, enrich_partition([r for r in chunk if isinstance(r, Article)], stages)
+
+
+def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    while chunk := list(islice(records, size)):
+        yield chunk

@@ -52,5 +52,7 @@ def test_bench_floor_times_the_pipeline_beside_its_models_alone(tmp_path: Path) 
     assert report["articles"] == report["stored"] == 5
     assert set(report["floor"]["ms_per_article"]) == {"language", "ner", "dates", "embed"}
     assert report["floor"]["seconds"] > 0 and report["pipeline"]["seconds"] > 0 and report["ratio"] > 0
+    assert report["pipeline"]["processes"] == 1  # five articles: too few to start workers, as in ingest
+    assert report["processes"] >= 1 and len(report["peak_rss_mb_per_process"]) == 1
     table = CliRunner().invoke(main, ["bench", "--floor", str(data), "--n", "2"])
     assert table.exit_code == 0 and "2 articles: the pipeline" in table.output and "floor / pipeline" in table.output

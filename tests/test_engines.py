@@ -1,5 +1,7 @@
-"""The Dask engine: per-article stages on workers, the same events as the single-process path."""
+"""Engines: per-article stages on worker processes or Dask, the same events as the single-process path."""
 
+import importlib.util
+import os
 import shutil
 import socket
 import subprocess
@@ -16,9 +18,10 @@ from storyline.stages.dates import DateResolver
 from storyline.stages.entities import EntityRecognizer, NamedEntitySpans
 from storyline.store.sqlite import SQLiteStore
 
-pytest.importorskip("distributed", reason="Dask is an optional dependency: pip install 'storyline[dask]'")
+from storyline.engines import DaskEngine, ProcessEngine, enrich_partition
 
-from storyline.engines import DaskEngine, enrich_partition
+needs_dask = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
+                                reason="Dask is an optional dependency: pip install 'storyline[dask]'")
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 
@@ -104,7 +107,7 @@ def _stored(db: Path) -> dict:
                               a.event_date.value, store.event_of(a.id)) for a in store.iter_articles()]}
 
 
-def _ingest(folder: Path, db: Path, engine: DaskEngine | None) -> dict:
+def _ingest(folder: Path, db: Path, engine: DaskEngine | ProcessEngine | None) -> dict:
     pipeline = Pipeline(order_window=3)  # several windows, so order across partitions matters
     with SQLiteStore(db) as store:
         report = pipeline.ingest([str(folder)], store, engine=engine, progress=False)
@@ -119,6 +122,7 @@ def single_process(tmp_path_factory) -> tuple[Path, dict, dict]:
     return folder, report, _stored(tmp / "single.db")
 
 
+@needs_dask
 def test_local_cluster_gives_the_same_events_as_one_process(single_process, tmp_path) -> None:
     folder, report, stored = single_process
     with DaskEngine(workers=2, partition_size=2) as engine:
@@ -135,6 +139,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@needs_dask
 def test_a_real_scheduler_with_two_worker_processes(single_process, tmp_path) -> None:
     folder, report, stored = single_process
     address = f"tcp://127.0.0.1:{_free_port()}"
@@ -158,6 +163,7 @@ def test_a_real_scheduler_with_two_worker_processes(single_process, tmp_path) ->
     assert _stored(tmp_path / "remote.db") == stored
 
 
+@needs_dask
 def test_an_unreachable_scheduler_is_a_clear_error() -> None:
     started = time.monotonic()
     with pytest.raises(StorylineError, match="Cannot reach the Dask scheduler"):
@@ -165,14 +171,60 @@ def test_an_unreachable_scheduler_is_a_clear_error() -> None:
     assert time.monotonic() - started < 30
 
 
-def test_cli_engine_options_need_the_dask_engine(tmp_path) -> None:
+def test_worker_processes_give_the_same_events_as_one_process(single_process, tmp_path) -> None:
+    folder, report, stored = single_process
+    with ProcessEngine(2, chunk_size=2, min_records=1) as engine:
+        processes = _ingest(folder, tmp_path / "processes.db", engine)
+        assert engine.used_workers and len(engine.worker_peaks_mb()) == 2
+    assert processes == report
+    assert _stored(tmp_path / "processes.db") == stored
+
+
+def test_a_short_run_starts_no_worker(single_process, tmp_path) -> None:
+    """Fewer records than ``min_records``: enriched here, no start-up cost, the same result."""
+    folder, report, stored = single_process
+    with ProcessEngine(2, min_records=1000) as engine:
+        assert _ingest(folder, tmp_path / "short.db", engine) == report
+        assert not engine.used_workers
+    assert _stored(tmp_path / "short.db") == stored
+
+
+class _DiesInAWorker:
+    """A stage whose process dies (as one killed for memory would) on the article saying DIE."""
+
+    needs, sets, stateless = ("text",), (), True
+
+    def __init__(self) -> None:
+        self.parent = os.getpid()
+
+    def __call__(self, article: Article) -> Article:
+        if "DIE" in article.text and os.getpid() != self.parent:
+            os._exit(1)
+        return article
+
+
+def test_a_worker_that_dies_loses_nothing() -> None:
+    """Its chunk, and every one after it, is enriched here instead."""
+    workers, _ = split_for_workers(default_stages(use_ner=False))
+    text = (FIXTURES / "en_quake.txt").read_text(encoding="utf-8")
+    articles = [Article(id=str(n), source=f"{n}.txt", raw_text=f"{text}\nReport {n}." + ("\nDIE" if n == 3 else ""))
+                for n in range(8)]
+    with ProcessEngine(2, chunk_size=2, min_records=1) as engine:
+        out = list(engine.enrich(articles, [*workers, _DiesInAWorker()]))
+    assert [record.id for record, _ in out] == [str(n) for n in range(8)]
+    assert all(isinstance(result, Article) and result.language == "en" for _, result in out)
+
+
+def test_cli_engine_options_go_with_their_engine(tmp_path) -> None:
     from click.testing import CliRunner
 
     from storyline.cli import main
 
-    result = CliRunner().invoke(main, ["ingest", str(FIXTURES), "--db", str(tmp_path / "x.db"),
-                                       "--scheduler", "tcp://127.0.0.1:1"])
-    assert result.exit_code == 2 and "go with --engine dask" in result.output
+    db = str(tmp_path / "x.db")
+    result = CliRunner().invoke(main, ["ingest", str(FIXTURES), "--db", db, "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2 and "--scheduler goes with --engine dask" in result.output
+    result = CliRunner().invoke(main, ["ingest", str(FIXTURES), "--db", db, "--engine", "local", "--workers", "2"])
+    assert result.exit_code == 2 and "--workers goes with --engine processes or dask" in result.output
     assert not (tmp_path / "x.db").exists()
 
 

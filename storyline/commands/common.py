@@ -111,13 +111,21 @@ def cut(text: str, width: int) -> str:
 
 
 @contextmanager
-def dask_engine(name: str, scheduler: str | None, workers: int | None) -> Iterator[Any]:
-    """The Dask engine for ``--engine dask`` (closed, with its local cluster, at the end)."""
-    if name != "dask":
+def run_engine(name: str, scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """Where ``--engine`` runs the per-article stages (closed, with its workers, at the end):
+    None for this process; worker processes of this machine by default, where it has more than
+    one core or ``--workers`` asks; Dask."""
+    if name == "dask":
+        from storyline.engines import DaskEngine
+
+        with DaskEngine(scheduler, workers=workers) as engine:
+            click.echo(f"per-article stages on {engine.description}", err=True)
+            yield engine
+        return
+    from storyline.engines import ProcessEngine, available_cores
+
+    if name == "local" or (workers is None and available_cores() < 2):
         yield None
         return
-    from storyline.engines import DaskEngine
-
-    with DaskEngine(scheduler, workers=workers) as engine:
-        click.echo(f"per-article stages on {engine.description}", err=True)
+    with ProcessEngine(workers) as engine:
         yield engine

@@ -12,10 +12,10 @@ import click
 from storyline.commands.common import (
     FORMAT,
     NER_CHARS,
-    dask_engine,
     db_option,
     friendly,
     open_db,
+    run_engine,
 )
 
 
@@ -88,13 +88,15 @@ def _summary_line(summary: dict[str, Any], db: str) -> str:
                    "inside a window. Smaller: stored sooner (a live feed); larger: better for a disordered "
                    "backfill. 1: each article linked as it arrives, events closing as the clock moves.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, >3 files).")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Where the per-article stages (clean, language, NER, dates) run: this process, or Dask "
-                   "workers (a backfill). Linking and storing stay here, in input order: same events either way.")
+@click.option("--engine", type=click.Choice(["processes", "local", "dask"]), default="processes", show_default=True,
+              help="Where the per-article stages (clean, language, NER, dates) run: worker processes, one per "
+                   "core (a run of under 96 records or a one-core machine stays in this process); 'local': this "
+                   "process only; 'dask': Dask workers (a backfill on many machines). Linking and storing stay "
+                   "here, in input order: the same events whichever engine.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="With --engine dask: a running scheduler (tcp://HOST:8786). Default: a local cluster.")
-@click.option("--workers", type=click.IntRange(1, 256), help="With --engine dask and no --scheduler: "
-              "worker processes of the local cluster (default: one per core).")
+@click.option("--workers", type=click.IntRange(1, 256), help="Worker processes for --engine processes, or of "
+              "the local cluster for --engine dask without --scheduler (default: one per core).")
 @web_options
 @FORMAT
 @friendly
@@ -124,10 +126,12 @@ def ingest(paths: tuple[str, ...], db: str, no_ner: bool, ner_chars: int | None,
     """
     from storyline.watch import stop_on_signals
 
-    if engine == "local" and (scheduler or workers):
-        raise click.UsageError("--scheduler and --workers go with --engine dask.")
+    if engine == "local" and workers:
+        raise click.UsageError("--workers goes with --engine processes or dask.")
+    if engine != "dask" and scheduler:
+        raise click.UsageError("--scheduler goes with --engine dask.")
     pipeline = _pipeline(db, no_ner, ner_chars, window)
-    with (open_db(db, create=True) as store, dask_engine(engine, scheduler, workers) as running,
+    with (open_db(db, create=True) as store, run_engine(engine, scheduler, workers) as running,
           stop_on_signals() as stop):
         report = pipeline.ingest(paths, store, progress=progress, max_bytes=max_bytes, engine=running,
                                  web=_web_settings(rate, timeout, max_bytes, max_per_feed), stop=stop)

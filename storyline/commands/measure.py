@@ -15,10 +15,10 @@ import click
 from storyline.commands.common import (
     FORMAT,
     NER_CHARS,
-    dask_engine,
     echo_json,
     echo_table,
     friendly,
+    run_engine,
 )
 
 
@@ -28,10 +28,12 @@ from storyline.commands.common import (
 @click.option("--words", default=800, show_default=True, help="Words per generated article.")
 @click.option("--no-ner", is_flag=True, help="Skip spaCy NER (as `ingest --no-ner`).")
 @NER_CHARS
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="As `ingest --engine`: dask runs the per-article stages on a local cluster (overall rate only).")
+@click.option("--engine", type=click.Choice(["local", "processes", "dask"]), default="local", show_default=True,
+              help="As `ingest --engine`; 'local' (one process) times each stage, the others give the overall "
+                   "rate only. --floor always runs ingest's default, worker processes.")
 @click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: a running scheduler.")
-@click.option("--workers", type=click.IntRange(1, 256), help="With --engine dask: local worker processes.")
+@click.option("--workers", type=click.IntRange(1, 256), help="With --engine processes or dask: worker processes; "
+              "with --floor: processes for the pipeline and the floor alike (default: one per core).")
 @click.option("--linking", is_flag=True, help="Time only linking and storing (events, stories), on a pool of "
               "1,000 enriched articles replayed 100 weeks later each pass; prints the rate per tenth of the run.")
 @click.option("--floor", "floor_data", type=click.Path(exists=True, dir_okay=False), metavar="FILE.jsonl",
@@ -61,14 +63,16 @@ def bench(sizes: tuple[int, ...], words: int, no_ner: bool, ner_chars: int | Non
     if floor_data:
         from storyline.floor import measure_floor
 
-        result = measure_floor(floor_data, limit=sizes[0], use_ner=not no_ner)
+        result = measure_floor(floor_data, limit=sizes[0], use_ner=not no_ner, workers=workers)
         if fmt == "json":
             echo_json(result)
             return
         pipe, floor = result["pipeline"], result["floor"]
         click.echo(f"{result['articles']} articles: the pipeline {pipe['articles_per_second']} articles/s "
-                   f"({pipe['seconds']} s), its models alone {floor['articles_per_second']} articles/s "
-                   f"({floor['seconds']} s); floor / pipeline {result['ratio']}; peak RSS {result['peak_rss_mb']} MB")
+                   f"({pipe['seconds']} s, {pipe['processes']} processes), its models alone "
+                   f"{floor['articles_per_second']} articles/s ({floor['seconds']} s, {result['processes']}); "
+                   "floor / pipeline "
+                   f"{result['ratio']}; peak RSS {result['peak_rss_mb']} MB (the processes' peaks summed)")
         echo_table(["model alone", "ms/article"], [[k, f"{v:.2f}"] for k, v in floor["ms_per_article"].items()])
         return
     results = []
@@ -89,7 +93,7 @@ def bench(sizes: tuple[int, ...], words: int, no_ner: bool, ner_chars: int | Non
                         [[p["up_to"], p["articles_per_second"], p["open_events"], p["open_stories"],
                           p["peak_rss_mb"]] for p in result["curve"]])
         return
-    with dask_engine(engine, scheduler, workers) as running:
+    with run_engine(engine, scheduler, workers) as running:
         for n in sizes:
             with tqdm(total=n, unit="article", desc=f"bench {n}", disable=not show, file=sys.stderr) as bar:
                 results.append(run(n, words=words, use_ner=not no_ner, ner_chars=ner_chars, progress=bar.update,

@@ -21,6 +21,7 @@ then people already seen in earlier articles, then a close spelling
 from __future__ import annotations
 
 import bisect
+import importlib.util
 import json
 import re
 import unicodedata
@@ -189,6 +190,17 @@ def _default_table() -> AliasTable:
 def ner_languages() -> list[str]:
     """Every language an NER model reads (its own, or a neighbour's: :data:`NER_BORROWED`)."""
     return sorted({*NER_MODELS, *SHIPPED_NER, *NER_BORROWED})
+
+
+@lru_cache(maxsize=64)
+def has_ner(language: str) -> bool:
+    """Whether a model reads ``language``, without loading it: a process that only resolves the
+    spans workers found (``storyline ingest`` on several cores) must not pay for spaCy."""
+    language = NER_BORROWED.get(language, language)
+    if language in SHIPPED_NER:
+        return resources.files("storyline.data").joinpath("ner", language, "meta.json").is_file()
+    name = NER_MODELS.get(language)
+    return name is not None and importlib.util.find_spec(name) is not None
 
 
 @lru_cache(maxsize=16)
@@ -382,7 +394,7 @@ class EntityRecognizer:
         self._learn_names(article)
 
     def _learn_names(self, article: Article) -> None:
-        if self.use_ner and load_ner(article.language or "") is not None:
+        if self.use_ner and has_ner(article.language or ""):
             for entity in article.entities:
                 if entity.resolved_by != "alias table":
                     self.known.learn(entity)
