@@ -1,12 +1,17 @@
 """Load: 200 concurrent clients on the HTTP API for 60 s while an ingest writes to the same database.
 
     .venv/bin/python benchmarks/load_api.py [--clients 200] [--seconds 60] [--workdir DIR]
+    .venv/bin/python benchmarks/load_api.py --clients 20 \
+        --data ../shared/data/ecbplus/train.jsonl --more ../shared/data/ecbplus/dev.jsonl
 
-Builds a database of generated articles, starts ``storyline serve`` on 127.0.0.1, starts a
-``storyline ingest`` of more articles into the same file, and runs the clients (asyncio +
-httpx2), each looping over searches, lists, one event, a story page and an entity timeline.
-Prints requests, errors (any non-2xx answer or failed connection), throughput, and latency
-percentiles per kind of request. Bounded: it stops after ``--seconds`` whatever happens.
+Builds a database (of generated articles, or of the real articles in ``--data``), starts
+``storyline serve`` on 127.0.0.1, starts a ``storyline ingest`` of more articles into the same
+file (generated, or ``--more`` replayed with a copy number in each text so that every copy is
+new content and the ingest writes for the whole run), and runs the clients (asyncio + httpx2),
+each looping over searches, lists, one event, a story page and an entity timeline. On real
+data the searches and timelines ask for the database's most reported names. Prints requests,
+errors (any non-2xx answer or failed connection), throughput, and latency percentiles per kind
+of request. Bounded: it stops after ``--seconds`` whatever happens.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ async def _client(http, base: str, deadline: float, ids: dict[str, list[str]], s
     while time.monotonic() < deadline:
         kind = rng.choice(["search", "search", "articles", "events", "event", "story page", "timeline"])
         if kind == "search":
-            url = f"{base}/api/search?q={rng.choice(QUERIES)}"
+            url = f"{base}/api/search?q={rng.choice(ids['queries'])}"
         elif kind == "articles":
             url = f"{base}/api/articles?limit=20&offset={rng.randrange(200)}"
         elif kind == "events":
@@ -55,7 +60,7 @@ async def _client(http, base: str, deadline: float, ids: dict[str, list[str]], s
         elif kind == "story page":
             url = f"{base}/stories/{rng.choice(ids['stories'])}"
         else:
-            url = f"{base}/api/timeline?entity={rng.choice(PEOPLE + CITIES)}"
+            url = f"{base}/api/timeline?entity={rng.choice(ids['names'])}"
         started = time.monotonic()
         try:
             response = await http.get(url)
@@ -81,6 +86,18 @@ async def _load(base: str, clients: int, seconds: float, ids: dict[str, list[str
     return samples, errors
 
 
+def _replayed(source: Path, target: Path, stamp: int, copies: int = 20) -> Path:
+    """``source``'s articles ``copies`` times, each copy new content (its number in the text and id)."""
+    records = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with target.open("w", encoding="utf-8") as out:
+        for copy in range(copies):
+            for record in records:
+                again = {**record, "id": f"{record.get('id', 'a')}-r{stamp}-{copy}",
+                         "text": f"{record.get('text', '')}\n(copy {stamp}-{copy})"}
+                out.write(json.dumps(again, ensure_ascii=False) + "\n")
+    return target
+
+
 def _percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)  # noqa: E731
@@ -93,22 +110,35 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "storyline-load")
+    parser.add_argument("--data", type=Path, help="Real articles (JSONL) for the database, instead of generated ones.")
+    parser.add_argument("--more", type=Path, help="With --data: the articles the concurrent ingest adds (replayed).")
+    parser.add_argument("--ingest-args", default="--window 50", help="Options of the concurrent ingest.")
     args = parser.parse_args()
+    if bool(args.data) != bool(args.more):
+        parser.error("--data and --more go together")
     args.workdir.mkdir(parents=True, exist_ok=True)
-    db = args.workdir / "load.db"
+    db = args.workdir / ("load.db" if args.data is None else f"load-{args.data.stem}.db")
     if not db.exists():
-        print("building the database (600 generated articles)...", file=sys.stderr)
-        subprocess.run(_cli("ingest", str(write_jsonl(args.workdir / "base.jsonl", 600, seed=1)), "--db", str(db)),
-                       check=True, capture_output=True)
-    more = write_jsonl(args.workdir / f"more-{int(time.time())}.jsonl", 3000, seed=int(time.time()))
+        base = args.data or write_jsonl(args.workdir / "base.jsonl", 600, seed=1)
+        print(f"building the database ({base})...", file=sys.stderr)
+        subprocess.run(_cli("ingest", str(base), "--db", str(db)), check=True, capture_output=True)
+    stamp = int(time.time())
+    more = write_jsonl(args.workdir / f"more-{stamp}.jsonl", 3000, seed=stamp) if args.more is None \
+        else _replayed(args.more, args.workdir / f"more-{stamp}.jsonl", stamp)
     with sqlite3.connect(db) as conn:
         ids = {"events": [r[0] for r in conn.execute("SELECT event_id FROM events LIMIT 300")],
-               "stories": [r[0] for r in conn.execute("SELECT story_id FROM stories LIMIT 100")]}
+               "stories": [r[0] for r in conn.execute("SELECT story_id FROM stories LIMIT 100")],
+               "queries": QUERIES, "names": PEOPLE + CITIES}
+        if args.data is not None:  # the names this corpus reports most, as a reader would look for them
+            names = [r[0] for r in conn.execute("SELECT canonical FROM entities GROUP BY canonical "
+                                                "ORDER BY count(DISTINCT article_id) DESC LIMIT 30")]
+            ids["queries"] = ids["names"] = names
     ingest = None
     with running_server(db, ready_path="/api/search?q=warm") as base:
         try:
             before = _count(db)
-            ingest = subprocess.Popen(_cli("ingest", str(more), "--db", str(db), "--no-progress", "--window", "50"),
+            ingest = subprocess.Popen(_cli("ingest", str(more), "--db", str(db), "--no-progress",
+                                           *args.ingest_args.split()),
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             started = time.monotonic()
             samples, errors = asyncio.run(_load(base, args.clients, args.seconds, ids))
@@ -120,7 +150,8 @@ def main() -> None:
                 ingest.terminate()
                 ingest.wait(timeout=20)
     everything = [v for values in samples.values() for v in values]
-    report = {"clients": args.clients, "seconds": round(wall, 1), "requests": len(everything),
+    report = {"clients": args.clients, "data": str(args.data or "generated"), "ingest_args": args.ingest_args,
+              "seconds": round(wall, 1), "requests": len(everything),
               "requests_per_s": round(len(everything) / wall, 1), "errors": len(errors),
               "error_examples": errors[:5], "all": _percentiles(everything),
               "by_kind": {kind: _percentiles(values) for kind, values in sorted(samples.items())},

@@ -162,13 +162,24 @@ def proc_memory_mb(pid: int | str, table: str, field: str) -> float | None:
 _WORKER_STAGES: list[Any] = []
 
 
-def _start_worker(stages: list[Any]) -> None:
+def _start_worker(stages: list[Any], parent: int) -> None:
     """In each worker process, once: keep the stages, one BLAS thread (the workers are the
-    parallelism), and leave Ctrl-C to the parent, which stores what was read."""
+    parallelism), leave Ctrl-C to the parent, which stores what was read, and die with the
+    parent: a worker outliving a killed ingest would hold its files (and the writer lock)."""
     import signal
+    import sys
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's "stop reading" handler, when forked
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: killed when the parent dies
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            pass
+    if os.getppid() != parent:  # the parent died before that took effect
+        os._exit(1)
     try:
         from threadpoolctl import threadpool_limits
 
@@ -265,7 +276,7 @@ class ProcessEngine:
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         self.used_workers = True
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
-                                   initializer=_start_worker, initargs=(list(stages),))
+                                   initializer=_start_worker, initargs=(list(stages), os.getpid()))
 
     @staticmethod
     def _collected(chunk: list[Record], result: Any, stages: Sequence[Stage]

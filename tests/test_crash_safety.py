@@ -39,6 +39,28 @@ def _run_to_end(data: Path, db: Path) -> None:
     assert finished.returncode == 0, finished.stderr
 
 
+def _children(pid: int) -> list[int]:
+    """The ingest's worker processes (Linux; empty elsewhere)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _die_with_their_ingest(workers: list[int]) -> None:
+    """Workers of a killed ingest must not outlive it: they would hold its files and writer lock."""
+    def alive(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 20
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if alive(pid)], "worker processes outlived their killed ingest"
+
+
 def _assignments(db: Path) -> dict[str, str]:
     with sqlite3.connect(db) as conn:
         return dict(conn.execute("SELECT article_id, event_id FROM event_articles"))
@@ -67,9 +89,11 @@ def test_kill_9_then_rerun_stores_each_article_once_with_the_same_events(tmp_pat
     for _ in range(3):
         process = subprocess.Popen(_command(data, crashed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(3.0, max(4.0, duration * 0.45)))
+        workers = _children(process.pid)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
         process.wait()
+        _die_with_their_ingest(workers)
         progress.append(_stored(crashed))
     assert progress[-1] < N_ARTICLES, f"every run finished before its kill: nothing was tested ({progress})"
     assert progress == sorted(progress)

@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 
 from storyline.article import Article
+from storyline.engines import DaskEngine, ProcessEngine, enrich_partition
 from storyline.errors import StorylineError
 from storyline.pipeline import Pipeline, default_stages, split_for_workers
 from storyline.stages.dates import DateResolver
 from storyline.stages.entities import EntityRecognizer, NamedEntitySpans
 from storyline.store.sqlite import SQLiteStore
-
-from storyline.engines import DaskEngine, ProcessEngine, enrich_partition
 
 needs_dask = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
                                 reason="Dask is an optional dependency: pip install 'storyline[dask]'")
@@ -224,7 +223,7 @@ def test_cli_engine_options_go_with_their_engine(tmp_path) -> None:
     result = CliRunner().invoke(main, ["ingest", str(FIXTURES), "--db", db, "--scheduler", "tcp://127.0.0.1:1"])
     assert result.exit_code == 2 and "--scheduler goes with --engine dask" in result.output
     result = CliRunner().invoke(main, ["ingest", str(FIXTURES), "--db", db, "--engine", "local", "--workers", "2"])
-    assert result.exit_code == 2 and "--workers goes with --engine processes or dask" in result.output
+    assert result.exit_code == 2 and "--workers goes with --engine auto, processes or dask" in result.output
     assert not (tmp_path / "x.db").exists()
 
 

@@ -17,6 +17,7 @@ from storyline.commands.common import (
     open_db,
     run_engine,
 )
+from storyline.stages.web import is_web_address
 
 
 class Duration(click.ParamType):
@@ -88,11 +89,14 @@ def _summary_line(summary: dict[str, Any], db: str) -> str:
                    "inside a window. Smaller: stored sooner (a live feed); larger: better for a disordered "
                    "backfill. 1: each article linked as it arrives, events closing as the clock moves.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal, >3 files).")
-@click.option("--engine", type=click.Choice(["processes", "local", "dask"]), default="processes", show_default=True,
-              help="Where the per-article stages (clean, language, NER, dates) run: worker processes, one per "
-                   "core (a run of under 96 records or a one-core machine stays in this process); 'local': this "
-                   "process only; 'dask': Dask workers (a backfill on many machines). Linking and storing stay "
-                   "here, in input order: the same events whichever engine.")
+@click.option("--engine", type=click.Choice(["auto", "processes", "local", "dask"]), default="auto",
+              show_default=True,
+              help="Where the per-article stages (clean, language, NER, dates) run. 'processes': worker "
+                   "processes, one per core (a run of under 96 records stays in this process); 'local': this "
+                   "process; 'auto': processes for files and folders on a machine with several cores, local for "
+                   "stdin and the web, which arrive as they come (each window stored as it fills); 'dask': Dask "
+                   "workers (a backfill on many machines). Linking and storing stay here, in input order: the "
+                   "same events whichever engine.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="With --engine dask: a running scheduler (tcp://HOST:8786). Default: a local cluster.")
 @click.option("--workers", type=click.IntRange(1, 256), help="Worker processes for --engine processes, or of "
@@ -127,9 +131,11 @@ def ingest(paths: tuple[str, ...], db: str, no_ner: bool, ner_chars: int | None,
     from storyline.watch import stop_on_signals
 
     if engine == "local" and workers:
-        raise click.UsageError("--workers goes with --engine processes or dask.")
+        raise click.UsageError("--workers goes with --engine auto, processes or dask.")
     if engine != "dask" and scheduler:
         raise click.UsageError("--scheduler goes with --engine dask.")
+    if engine == "auto":
+        engine = "local" if any(p == "-" or is_web_address(p) for p in paths) else "processes"
     pipeline = _pipeline(db, no_ner, ner_chars, window)
     with (open_db(db, create=True) as store, run_engine(engine, scheduler, workers) as running,
           stop_on_signals() as stop):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
@@ -148,7 +148,7 @@ class SQLiteStore(Store):
             yield
             return
         # The real path: two writers reaching one file through a symlink must take one lock.
-        with open(f"{os.path.realpath(self.path)}.lock", "a+") as handle:
+        with open(f"{os.path.realpath(self.path)}.lock", "a+") as handle, _not_in_forks(handle):
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -244,3 +244,34 @@ def _writable(path: str) -> bool:
 
 def _strpos(text: str | None, part: str | None) -> int | None:
     return None if text is None or part is None else text.find(part) + 1
+
+
+#: Writer-lock files this process holds: a process forked from it (an ingest's workers) closes its
+#: copies at once, so the lock is the holder's alone and goes when the holder dies, forks or not.
+_HELD_LOCKS: set[Any] = set()
+
+
+def _close_held_locks() -> None:
+    """In a forked child: point its copies of the lock files at /dev/null (the descriptor numbers
+    stay valid for the file objects that own them, the lock is no longer shared)."""
+    if not _HELD_LOCKS:
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    for handle in list(_HELD_LOCKS):
+        with suppress(OSError):
+            os.dup2(null, handle.fileno())
+    os.close(null)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_locks)
+
+
+@contextmanager
+def _not_in_forks(handle: Any) -> Iterator[None]:
+    _HELD_LOCKS.add(handle)
+    try:
+        yield
+    finally:
+        _HELD_LOCKS.discard(handle)

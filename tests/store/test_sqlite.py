@@ -90,6 +90,44 @@ def test_check_finds_orphans_missing_index_rows_and_lost_events(filled: Path) ->
                                  "every article in an event", "every event has articles"}
 
 
+def _hold_fork_and_die(db: str, pid_file: str) -> None:
+    """Take the writer lock, fork a child that lives on, and die holding the lock (as kill -9)."""
+    import os
+    import time
+
+    with SQLiteStore(db).writer_lock():
+        child = os.fork()
+        if child == 0:
+            time.sleep(60)
+            os._exit(0)
+        Path(pid_file).write_text(str(child))
+        os._exit(0)  # no unlock, no close: only the OS lets go
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="forking is POSIX")
+def test_a_process_forked_by_the_writer_does_not_hold_its_lock(tmp_path: Path) -> None:
+    """An ingest killed while its worker processes live on must not keep the next ingest waiting."""
+    import multiprocessing
+    import os
+    import signal
+    import time
+
+    db, pid_file = tmp_path / "forked.db", tmp_path / "child.pid"
+    SQLiteStore(db).close()
+    holder = multiprocessing.get_context("fork").Process(target=_hold_fork_and_die, args=(str(db), str(pid_file)))
+    holder.start()
+    deadline = time.monotonic() + 30
+    while holder.is_alive() and time.monotonic() < deadline:  # not join(): the child keeps its pipe open
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    try:
+        os.kill(child, 0)  # still alive
+        with SQLiteStore(db) as other, other.writer_lock(wait=False):
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)
+
+
 def test_one_writer_at_a_time(tmp_path: Path) -> None:
     import threading
 
