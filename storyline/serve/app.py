@@ -117,7 +117,7 @@ def shared_embedder() -> Any:
     if _EMBEDDER is None:
         from storyline.stages.embed import UniversalSentenceEncoder
 
-        _EMBEDDER = UniversalSentenceEncoder(threads=1)
+        _EMBEDDER = UniversalSentenceEncoder(threads=1, serialise=False)  # many request threads at once
     return _EMBEDDER
 
 

