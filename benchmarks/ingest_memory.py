@@ -61,7 +61,8 @@ def main() -> None:
             pids = _tree(process.pid)
             pss = [proc_memory_mb(pid, "smaps_rollup", "Pss:") for pid in pids]
             curve.append({"seconds": round(time.monotonic() - started), "stored": _stored(db),
-                          "processes": len(pids), "pss_mb": round(sum(p for p in pss if p))})
+                          "processes": len(pids), "pss_mb": round(sum(p for p in pss if p)),
+                          "pss_mb_each": [round(p) if p else None for p in pss]})  # the ingest first
             print(json.dumps(curve[-1]), file=sys.stderr)
         wall = time.monotonic() - started
         stored = _stored(db)
