@@ -171,6 +171,11 @@ def find_entities(store: Any, *, name: str | None = None, kind: str | None = Non
 
 
 def _event_summaries(store: Any) -> dict[str, _Summary]:
+    """Every unmerged event's summary, read again only after the database changed."""
+    return store.memo("browse.event_summaries", lambda: _read_event_summaries(store))
+
+
+def _read_event_summaries(store: Any) -> dict[str, _Summary]:
     rows = store.conn.execute(
         "SELECT ea.event_id, e.seq, e.date, e.story_id, a.language, a.outlet, a.event_date, a.published"
         " FROM event_articles ea JOIN events e ON e.event_id = ea.event_id JOIN articles a ON a.id = ea.article_id"

@@ -98,6 +98,26 @@ class Store:
     path: str
     conn: Any
 
+    def change_stamp(self) -> Any:
+        """A value that differs after any change to the database, by any connection; None where the
+        backend cannot say cheaply (then :meth:`memo` computes every time)."""
+        return None
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept until the database changes: a listing that reads every event's members
+        (``storyline.browse``) costs a search's time on every page otherwise. The caller must not
+        change what it gets."""
+        stamp = self.change_stamp()
+        if stamp is None:
+            return compute()
+        memos = self.__dict__.setdefault("_memos", {})
+        hit = memos.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        value = compute()
+        memos[key] = (stamp, value)
+        return value
+
     @classmethod
     def schema(cls) -> list[str]:
         """The statements creating :data:`SCHEMA` in this backend's words."""

@@ -58,6 +58,11 @@ class SQLiteStore(Store):
         except sqlite3.DatabaseError as exc:
             raise StorylineError("E013", db=self.path, detail=str(exc)) from exc
 
+    def change_stamp(self) -> Any:
+        """Another connection's commit moves ``data_version``; this connection's own writes move
+        ``total_changes``."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes
+
     def _open_for_writing(self) -> None:
         self.conn = self._connect(self.path)
         self.conn.execute("PRAGMA journal_mode=WAL")

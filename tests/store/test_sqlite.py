@@ -347,3 +347,23 @@ def test_a_read_only_file_in_a_folder_nobody_may_write_is_still_read(filled: Pat
             SQLiteStore(folder / "archive.db")
     finally:
         subprocess.run(["chattr", "-i", str(folder)], check=False)
+
+
+def test_memo_is_kept_until_any_connection_changes_the_database(tmp_path: Path) -> None:
+    from storyline.stages.ingest import read_source
+
+    db = tmp_path / "memo.db"
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    with SQLiteStore(db) as reader, SQLiteStore(db) as writer:
+        assert reader.memo("k", compute) == 1 and reader.memo("k", compute) == 1  # no change: kept
+        Pipeline().ingest_records(read_source(ARTICLES / "en_quake.txt"), writer)
+        assert reader.memo("k", compute) == 2  # another connection committed
+        assert writer.memo("k", compute) == 3 and writer.memo("k", compute) == 3
+        writer.conn.execute("UPDATE events SET title = 'edited'")
+        writer.conn.commit()
+        assert writer.memo("k", compute) == 4  # its own write too
