@@ -65,6 +65,7 @@ def run(n: int, *, words: int = 800, use_ner: bool = True, ner_chars: int | None
             clock = time.perf_counter()
             for start in range(0, len(enriched), pipeline.batch_size):
                 pipeline._link_and_store(enriched[start:start + pipeline.batch_size], store, report)
+            pipeline._close_quiet(store)  # as ingest does after each window
             seconds["link + store"] += time.perf_counter() - clock
             if progress:
                 progress(len(enriched))
@@ -167,6 +168,8 @@ def run_linking(n: int, *, pool: int = 1000, words: int = 800, use_ner: bool = T
         for first in range(0, n, pipeline.batch_size):
             chunk = [replayed(i) for i in range(first, min(n, first + pipeline.batch_size))]
             pipeline._link_and_store(chunk, store, report)
+            if (first + len(chunk)) // batch > first // batch or first + len(chunk) == n:
+                pipeline._close_quiet(store)  # after each window of ``batch``, as ingest does
             done += len(chunk)
             if progress:
                 progress(len(chunk))
