@@ -184,8 +184,9 @@ def _start_worker(stages: list[Any], parent: int) -> None:
             pass
     if os.getppid() != parent:  # the parent died before that took effect
         os._exit(1)
-    with suppress(OSError):  # pragma: no branch
-        os.nice(WORKER_NICENESS)
+    if hasattr(os, "nice"):  # POSIX
+        with suppress(OSError):  # a system that refuses: full priority
+            os.nice(WORKER_NICENESS)
     try:
         from threadpoolctl import threadpool_limits
 
