@@ -256,3 +256,21 @@ def _day(value: str | None, name: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise StorylineError("E016", detail=f"{name} must be a date like 2024-03-01, not {text!r}") from None
+
+
+def story_now(store: Any, story_id: str) -> str | None:
+    """The story that holds what ``story_id`` held, once every event of it merged into events of
+    other stories (an ingest or a correction merged them): a bookmarked story page follows its
+    events there instead of answering 404. None when the story never existed or still lists."""
+    row = store.conn.execute("SELECT merged_into FROM events WHERE story_id = ? AND merged_into IS NOT NULL"
+                             " ORDER BY seq LIMIT 1", (story_id,)).fetchone()
+    event, seen = (row["merged_into"] if row else None), set()
+    while event and event not in seen:  # an event merged into one that merged on
+        seen.add(event)
+        found = store.conn.execute("SELECT story_id, merged_into FROM events WHERE event_id = ?", (event,)).fetchone()
+        if found is None:
+            return None
+        if found["merged_into"] is None:
+            return found["story_id"] if found["story_id"] not in (None, story_id) else None
+        event = found["merged_into"]
+    return None

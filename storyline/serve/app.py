@@ -16,10 +16,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
@@ -121,6 +122,17 @@ def shared_embedder() -> Any:
     return _EMBEDDER
 
 
+def _moved_story(store: Any, story_id: str) -> str | None:
+    """Where a story no longer listed went (:func:`storyline.browse.story_now`), else None."""
+    from storyline.browse import story_now
+
+    try:
+        store.story(story_id)
+        return None
+    except NotFoundError:
+        return story_now(store, story_id)
+
+
 def create_app(db: str, *, token: str | None = None, require_token: bool = False,
                max_body: int = DEFAULT_MAX_BODY, token_reads: bool = False,
                allowed_hosts: tuple[str, ...] | list[str] | None = LOOPBACK_NAMES,
@@ -176,10 +188,13 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
         return store.event(event_id) | {"sources": event_independence(store, event_id)}
 
     @app.get("/api/stories/{story_id:path}", tags=["stories"], summary="One story with its timeline")
-    def get_story(story_id: str) -> dict[str, Any]:
+    def get_story(story_id: str) -> Any:
         from storyline.timeline import story_timeline
 
         store = state.store()
+        moved = _moved_story(store, story_id)
+        if moved is not None:  # its events merged into another story's: follow them (307, a correction may undo it)
+            return RedirectResponse(f"/api/stories/{quote(moved, safe='')}", status_code=307)
         return store.story(story_id) | {"timeline": story_timeline(store, story_id)["events"]}
 
     @app.get("/api/timeline", tags=["stories"], summary="Dated events of an entity (any spelling) or a story")
@@ -287,10 +302,13 @@ def create_app(db: str, *, token: str | None = None, require_token: bool = False
 
     @app.get("/stories/{story_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(request: Request, story_id: str, by: Annotated[str, Query(max_length=8)] = "language"
-                   ) -> HTMLResponse:
+                   ) -> Any:  # the page, or a redirect to where its story went
         from storyline.timeline import story_timeline
 
         store = state.store()
+        moved = _moved_story(store, story_id)
+        if moved is not None:
+            return RedirectResponse(f"/stories/{quote(moved, safe='')}", status_code=307)
         story = store.story(story_id)
         events = story_timeline(store, story_id)["events"]
         by = "outlet" if by == "outlet" else "language"

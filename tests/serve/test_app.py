@@ -235,3 +235,24 @@ def test_which_addresses_count_as_local() -> None:
 
     assert all(is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"))
     assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.5", "example.org"))
+
+
+def test_a_story_whose_events_merged_away_redirects_to_the_story_holding_them(fixture_db: Path,
+                                                                              tmp_path: Path) -> None:
+    from storyline.corrections import merge
+    from storyline.store.sqlite import SQLiteStore
+
+    db = tmp_path / "merged.db"
+    shutil.copy(fixture_db, db)
+    with SQLiteStore(db) as store:
+        quake, summit = store.event_of("en_quake"), store.event_of("en_summit")
+        gone, kept = store.event(quake)["story_id"], store.event(summit)["story_id"]
+        assert gone != kept
+        merge(store, quake, summit, who="ed")
+    client = TestClient(create_app(str(db)), base_url="http://127.0.0.1")
+    api = client.get(f"/api/stories/{gone}", follow_redirects=False)
+    assert api.status_code == 307 and api.headers["location"] == f"/api/stories/{kept}"
+    assert client.get(f"/api/stories/{gone}").json()["story_id"] == kept
+    page = client.get(f"/stories/{gone}", follow_redirects=False)
+    assert page.status_code == 307 and page.headers["location"] == f"/stories/{kept}"
+    assert client.get("/api/stories/st-999999").status_code == 404  # never existed: still 404
