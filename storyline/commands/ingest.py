@@ -134,8 +134,9 @@ def ingest(paths: tuple[str, ...], db: str, no_ner: bool, ner_chars: int | None,
         raise click.UsageError("--workers goes with --engine auto, processes or dask.")
     if engine != "dask" and scheduler:
         raise click.UsageError("--scheduler goes with --engine dask.")
-    if engine == "auto":
-        engine = "local" if any(p == "-" or is_web_address(p) for p in paths) else "processes"
+    if engine == "auto":  # --workers says "use them", whatever the input
+        live = any(p == "-" or is_web_address(p) for p in paths)
+        engine = "local" if live and not workers else "processes"
     pipeline = _pipeline(db, no_ner, ner_chars, window)
     with (open_db(db, create=True) as store, run_engine(engine, scheduler, workers) as running,
           stop_on_signals() as stop):
