@@ -48,7 +48,8 @@ def measure_floor(path: str | Path, *, limit: int | None = None, use_ner: bool =
         data.write_text("\n".join(lines[:limit] if limit else lines) + "\n", encoding="utf-8")
         articles = [a for a in read_source(data) if isinstance(a, Article)]
         pipeline = warmed_pipeline(articles[0], use_ner=use_ner)  # every model loaded outside the clocks:
-        for language in {_language(a) for a in articles} if use_ner else ():
+        cleaned = _cleaned(articles)  # the models' inputs, made once and not timed
+        for language in {a.language for a in cleaned} if use_ner else ():
             if language:
                 load_ner(language)  # each language's NER too (the forked workers share them)
         with SQLiteStore(Path(folder) / "floor.db") as store, ProcessEngine(workers) as engine:
@@ -58,7 +59,7 @@ def measure_floor(path: str | Path, *, limit: int | None = None, use_ner: bool =
             worker_peaks = engine.worker_peaks_mb()
             on = workers if engine.used_workers else 1  # a short run stays in one process, as ingest does
             shared = [proc_memory_mb(pid, "smaps_rollup", "Pss:") for pid in ["self", *engine.worker_pids()]]
-        floor, models = _models_on(articles, pipeline, workers=workers, use_ner=use_ner)
+        floor, models = _models_on(cleaned, pipeline, workers=workers, use_ner=use_ner)
     n = len(articles)
     return {
         "articles": n, "stored": len(report.ingested), "ner": use_ner, "processes": workers,
@@ -73,14 +74,19 @@ def measure_floor(path: str | Path, *, limit: int | None = None, use_ner: bool =
     }
 
 
-def _language(article: Article) -> str | None:
-    try:
-        return identify_language(clean(copy.deepcopy(article))).language
-    except Skip:  # nothing left to read: the pipeline reports it
-        return None
+def _cleaned(articles: list[Article]) -> list[Article]:
+    """Copies of ``articles`` cleaned and with their language, as the models read them; one with
+    nothing left to read is left out (the pipeline reports it)."""
+    out = []
+    for article in articles:
+        try:
+            out.append(identify_language(clean(copy.deepcopy(article))))
+        except Skip:
+            continue
+    return out
 
 
-def _models_on(articles: list[Article], pipeline: Pipeline, *, workers: int, use_ner: bool
+def _models_on(cleaned: list[Article], pipeline: Pipeline, *, workers: int, use_ner: bool
                ) -> tuple[float, dict[str, float]]:
     """The floor's wall seconds on ``workers`` cores, and the seconds of each model.
 
@@ -89,12 +95,6 @@ def _models_on(articles: list[Article], pipeline: Pipeline, *, workers: int, use
     The embedder runs here with its own BLAS threads on all cores, the fastest way it runs.
     """
     model = pipeline.embedder.embedder
-    cleaned = []  # inputs, not timed
-    for article in articles:
-        try:
-            cleaned.append(identify_language(clean(copy.deepcopy(article))))
-        except Skip:
-            continue
     started = time.perf_counter()
     for start in range(0, len(cleaned), 16):
         batch = cleaned[start:start + 16]
