@@ -104,8 +104,7 @@ def _run_on(engine: DaskEngine | ProcessEngine, n: int, *, words: int, use_ner: 
         report = pipeline.ingest_records(records(), store, engine=engine)
         total = time.perf_counter() - started
         store.close()
-    workers_mb = engine.worker_peaks_mb() if hasattr(engine, "worker_peaks_mb") \
-        else list(engine.client.run(peak_rss_mb).values())
+    workers_mb = engine.worker_peaks_mb()
     return {"articles": n, "words_per_article": words, "ner": use_ner, "ner_chars": ner_chars,
             "engine": engine.description,
             "seconds": round(total, 1), "articles_per_second": round(n / total, 1), "events": report.events_created,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from itertools import chain, islice
 from pathlib import Path
@@ -112,19 +112,13 @@ class DaskEngine:
     def enrich(self, records: Iterable[Record], stages: Sequence[Stage]) -> Iterator[tuple[Record, Record]]:
         """(record, what the stages made of it) for every record, in input order. A record that
         is already a failure (unreadable input) is paired with itself."""
-        pending: deque[tuple[list[Record], Any]] = deque()
-        chunk: list[Record] = []
-        for record in records:
-            chunk.append(record)
-            if len(chunk) == self.partition_size:
-                pending.append((chunk, self._submit(chunk, stages)))
-                chunk = []
-                if len(pending) >= self.in_flight:
-                    yield from _paired(*pending.popleft())
-        if chunk:
-            pending.append((chunk, self._submit(chunk, stages)))
-        while pending:
-            yield from _paired(*pending.popleft())
+        return _in_input_order(_chunks(iter(records), self.partition_size), lambda c: self._submit(c, stages),
+                               lambda chunk, future: (chunk, future), self.in_flight)
+
+    def worker_peaks_mb(self) -> list[float]:
+        """Each worker's high-water mark of resident memory (Linux workers; none elsewhere)."""
+        peaks = self.client.run(proc_memory_mb, "self", "status", "VmHWM:").values()
+        return [mb for mb in peaks if mb is not None]
 
     def _submit(self, chunk: list[Record], stages: Sequence[Stage]) -> Any:
         articles = [r for r in chunk if isinstance(r, Article)]
@@ -252,13 +246,8 @@ class ProcessEngine:
         if len(first) < self.min_records:  # a short run: no start-up
             yield from _paired(first, enrich_partition([r for r in first if isinstance(r, Article)], stages))
             return
-        pending: deque[tuple[list[Record], Any]] = deque()
-        for chunk in _chunks(chain(first, stream), self.chunk_size):
-            pending.append((chunk, self._submit(chunk, stages)))
-            if len(pending) >= self.in_flight:
-                yield from _paired(*self._collected(*pending.popleft(), stages))
-        while pending:
-            yield from _paired(*self._collected(*pending.popleft(), stages))
+        yield from _in_input_order(_chunks(chain(first, stream), self.chunk_size), lambda c: self._submit(c, stages),
+                                   lambda chunk, result: self._collected(chunk, result, stages), self.in_flight)
 
     def _submit(self, chunk: list[Record], stages: Sequence[Stage]) -> Any:
         from concurrent.futures.process import BrokenProcessPool
@@ -298,6 +287,20 @@ class ProcessEngine:
             return chunk, result.result()
         except BrokenProcessPool:
             return chunk, enrich_partition([r for r in chunk if isinstance(r, Article)], stages)
+
+
+def _in_input_order(chunks: Iterator[list[Record]], submit: Callable[[list[Record]], Any],
+                    collect: Callable[[list[Record], Any], tuple[list[Record], Any]], in_flight: int
+                    ) -> Iterator[tuple[Record, Record]]:
+    """Submit chunks, at most ``in_flight`` ahead of the one consumed (memory stays bounded),
+    and yield each record beside its result in input order."""
+    pending: deque[tuple[list[Record], Any]] = deque()
+    for chunk in chunks:
+        pending.append((chunk, submit(chunk)))
+        if len(pending) >= in_flight:
+            yield from _paired(*collect(*pending.popleft()))
+    while pending:
+        yield from _paired(*collect(*pending.popleft()))
 
 
 def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
