@@ -21,16 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from storyline.engines import proc_memory_mb
+from storyline.engines import child_pids, proc_memory_mb
 from storyline.synthetic import write_jsonl
 
 
 def _tree(pid: int) -> list[int]:
-    try:
-        children = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-    return [pid] + [grand for child in children for grand in _tree(child)]
+    return [pid] + [grand for child in child_pids(pid) for grand in _tree(child)]
 
 
 def _stored(db: Path) -> int:

@@ -154,6 +154,14 @@ def proc_memory_mb(pid: int | str, table: str, field: str) -> float | None:
     return next((int(line.split()[1]) / 1024 for line in lines if line.startswith(field)), None)
 
 
+def child_pids(pid: int) -> list[int]:
+    """A process's children, from Linux's /proc (empty elsewhere): an ingest's workers."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 _WORKER_STAGES: list[Any] = []
 #: Workers yield the CPU to anything more urgent on the machine (``storyline serve`` answering
 #: searches while a backfill runs); alone, they run as fast as at the default priority.

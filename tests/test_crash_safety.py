@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from storyline.article import Article
+from storyline.engines import child_pids
 from storyline.link.events import OnlineEventClusterer
 from storyline.link.stories import StoryLinker
 from storyline.pipeline import IngestReport, Pipeline
@@ -37,14 +38,6 @@ def _command(data: Path, db: Path) -> list[str]:
 def _run_to_end(data: Path, db: Path) -> None:
     finished = subprocess.run(_command(data, db), capture_output=True, text=True, check=False)
     assert finished.returncode == 0, finished.stderr
-
-
-def _children(pid: int) -> list[int]:
-    """The ingest's worker processes (Linux; empty elsewhere)."""
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def _die_with_their_ingest(workers: list[int]) -> None:
@@ -89,7 +82,7 @@ def test_kill_9_then_rerun_stores_each_article_once_with_the_same_events(tmp_pat
     for _ in range(3):
         process = subprocess.Popen(_command(data, crashed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(3.0, max(4.0, duration * 0.45)))
-        workers = _children(process.pid)
+        workers = child_pids(process.pid)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
         process.wait()
