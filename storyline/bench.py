@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,25 +114,28 @@ def _run_on(engine: DaskEngine | ProcessEngine, n: int, *, words: int, use_ner: 
 
 
 def run_linking(n: int, *, pool: int = 1000, words: int = 800, use_ner: bool = True, batch: int = 1000,
-                progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+                progress: Callable[[int], None] | None = None, data: str | Path | None = None) -> dict[str, Any]:
     """Link and store ``n`` articles once they are enriched and embedded: the clusterer's and
     store's rate, and how it holds as events accumulate (issue: flat up to 100,000 articles).
 
-    ``pool`` generated articles are enriched once; the stream replays them, each pass 100 weeks
-    later than the one before (weekdays stay right), so every pass opens new events while the
-    earlier ones have closed: what a long stream does to the linker. The curve gives the rate
-    of each tenth of the run.
+    A pool of ``pool`` articles (generated, or the first of the JSONL file ``data``: real articles,
+    whose many concurrent events generated ones do not give) is enriched once; the stream replays
+    it in date order, each pass later than the one before by the pool's span and a year (at least
+    100 weeks; weekdays stay right), so every pass opens new events while the earlier ones have
+    closed: what a long stream does to the linker. The curve gives the rate of each tenth of the run.
     """
-    import copy
-    from datetime import timedelta
-
-    lines = [json.dumps(r) for r in generate(min(n, pool), words=words)]
+    if data is not None:
+        with open(data, encoding="utf-8") as handle:
+            lines = [line for line in handle if line.strip()][:pool]
+    else:
+        lines = [json.dumps(r) for r in generate(min(n, pool), words=words)]
     pipeline = Pipeline(stages=default_stages(use_ner=use_ner))
-    enriched = [pipeline.enrich(a) for a in parse_jsonl("\n".join(lines), "bench") if isinstance(a, Article)]
+    enriched = [pipeline.enrich(a) for a in parse_jsonl("".join(f"{line.rstrip()}\n" for line in lines), "bench")
+                if isinstance(a, Article)]
     for start in range(0, len(enriched), pipeline.batch_size):
         pipeline.embedder.embed_many(enriched[start:start + pipeline.batch_size])
-    enriched.sort(key=lambda a: (a.event_date.value or a.published.value, a.id))
-    span = timedelta(weeks=100)
+    enriched.sort(key=lambda a: (a.event_date.value or a.published.value or date.min, a.id))
+    span = replay_shift(enriched)
 
     def replayed(i: int) -> Article:
         article = copy.copy(enriched[i % len(enriched)])
@@ -187,6 +191,14 @@ def run_linking(n: int, *, pool: int = 1000, words: int = 800, use_ner: bool = T
             "ms_per_article": {"linking": round(1000 * (total - storing) / n, 2),
                                "storing": round(1000 * storing / n, 2)},
             "events": report.events_created, "peak_rss_mb": round(peak_rss_mb()), "curve": curve}
+
+
+def replay_shift(articles: list[Article]) -> timedelta:
+    """How much later each replay of a pool is dated: past the pool's own span by a year (its
+    events closed before the next pass opens), at least 100 weeks, whole weeks (weekdays stay right)."""
+    dates = [d for a in articles for d in (a.event_date.value, a.published.value) if d is not None]
+    span_days = (max(dates) - min(dates)).days if dates else 0
+    return timedelta(weeks=max(100, (span_days + 365) // 7 + 1))
 
 
 def warmed_pipeline(sample: Article, *, use_ner: bool = True, ner_chars: int | None = None) -> Pipeline:

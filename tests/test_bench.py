@@ -56,3 +56,28 @@ def test_bench_floor_times_the_pipeline_beside_its_models_alone(tmp_path: Path) 
     assert report["processes"] >= 1 and len(report["peak_rss_mb_per_process"]) == 1
     table = CliRunner().invoke(main, ["bench", "--floor", str(data), "--n", "2"])
     assert table.exit_code == 0 and "2 articles: the pipeline" in table.output and "floor / pipeline" in table.output
+
+
+def test_bench_linking_data_replays_real_articles_past_their_own_span(tmp_path: Path) -> None:
+    from datetime import date
+
+    from storyline.bench import replay_shift, run_linking
+
+    data = tmp_path / "real.jsonl"
+    data.write_text("".join(json.dumps({"id": p.stem, "text": p.read_text()}) + "\n"
+                            for p in sorted(ARTICLES.glob("*.txt"))))
+    result = run_linking(10, pool=5, use_ner=False, data=data)
+    assert result["articles"] == 10 and result["pool"] == 5
+    assert result["events"] >= 2 * 2  # each pass opens its own events: nothing joins across passes
+    outcome = CliRunner().invoke(main, ["bench", "--linking-data", str(data), "--n", "6", "--no-ner",
+                                        "--no-progress"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "6 articles linked and stored" in outcome.output
+
+    class Dated:  # the two dates replay_shift reads
+        def __init__(self, day: date) -> None:
+            self.event_date = self.published = type("D", (), {"value": day})()
+
+    shift = replay_shift([Dated(date(2010, 1, 1)), Dated(date(2015, 1, 1))])  # type: ignore[list-item]
+    assert shift.days % 7 == 0 and shift.days > (date(2015, 1, 1) - date(2010, 1, 1)).days + 364
+    assert replay_shift([]).days == 700

@@ -35,7 +35,10 @@ from storyline.commands.common import (
 @click.option("--workers", type=click.IntRange(1, 256), help="With --engine processes or dask: worker processes; "
               "with --floor: processes for the pipeline and the floor alike (default: one per core).")
 @click.option("--linking", is_flag=True, help="Time only linking and storing (events, stories), on a pool of "
-              "1,000 enriched articles replayed 100 weeks later each pass; prints the rate per tenth of the run.")
+              "1,000 enriched articles replayed later each pass; prints the rate per tenth of the run.")
+@click.option("--linking-data", metavar="FILE.jsonl", type=click.Path(exists=True, dir_okay=False),
+              help="Implies --linking: the pool is these real articles (the first 1,000), e.g. "
+                   "../shared/data/ecbplus/train.jsonl, instead of generated ones.")
 @click.option("--floor", "floor_data", type=click.Path(exists=True, dir_okay=False), metavar="FILE.jsonl",
               help="Real articles (e.g. ../shared/data/ecbplus/train.jsonl): ingest them as 'storyline ingest' does, "
                    "then time each model alone on them (the floor), and print floor / pipeline. The first --n "
@@ -44,7 +47,8 @@ from storyline.commands.common import (
 @FORMAT
 @friendly
 def bench(sizes: tuple[int, ...], words: int, no_ner: bool, ner_chars: int | None, engine: str, scheduler: str | None,
-          workers: int | None, linking: bool, floor_data: str | None, progress: bool | None, fmt: str) -> None:
+          workers: int | None, linking: bool, linking_data: str | None, floor_data: str | None, progress: bool | None,
+          fmt: str) -> None:
     """Time the whole pipeline (clean, enrich, embed, cluster, store) on generated articles.
 
     Prints articles/s per stage and overall, peak memory, and which stage bounds the
@@ -54,6 +58,7 @@ def bench(sizes: tuple[int, ...], words: int, no_ner: bool, ner_chars: int | Non
 
     \b
       storyline bench --floor ../shared/data/ecbplus/train.jsonl
+      storyline bench --linking --n 100000 --linking-data ../shared/data/ecbplus/train.jsonl
     """
     from tqdm import tqdm
 
@@ -76,10 +81,11 @@ def bench(sizes: tuple[int, ...], words: int, no_ner: bool, ner_chars: int | Non
         echo_table(["model alone", "ms/article"], [[k, f"{v:.2f}"] for k, v in floor["ms_per_article"].items()])
         return
     results = []
-    if linking:
+    if linking or linking_data:
         for n in sizes:
             with tqdm(total=n, unit="article", desc=f"linking {n}", disable=not show, file=sys.stderr) as bar:
-                results.append(run_linking(n, words=words, use_ner=not no_ner, progress=bar.update))
+                results.append(run_linking(n, words=words, use_ner=not no_ner, progress=bar.update,
+                                           data=linking_data))
         if fmt == "json":
             echo_json(results)
             return
