@@ -10,6 +10,7 @@ throw-away database. Peak RSS is the process's high-water mark so far.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import resource
 import sys
@@ -126,12 +127,11 @@ def run_linking(n: int, *, pool: int = 1000, words: int = 800, use_ner: bool = T
     """
     if data is not None:
         with open(data, encoding="utf-8") as handle:
-            lines = [line for line in handle if line.strip()][:pool]
+            lines = list(itertools.islice((line for line in handle if line.strip()), pool))
     else:
         lines = [json.dumps(r) for r in generate(min(n, pool), words=words)]
     pipeline = Pipeline(stages=default_stages(use_ner=use_ner))
-    enriched = [pipeline.enrich(a) for a in parse_jsonl("".join(f"{line.rstrip()}\n" for line in lines), "bench")
-                if isinstance(a, Article)]
+    enriched = [pipeline.enrich(a) for a in parse_jsonl(lines, "bench") if isinstance(a, Article)]
     for start in range(0, len(enriched), pipeline.batch_size):
         pipeline.embedder.embed_many(enriched[start:start + pipeline.batch_size])
     enriched.sort(key=lambda a: (a.event_date.value or a.published.value or date.min, a.id))
@@ -185,7 +185,7 @@ def run_linking(n: int, *, pool: int = 1000, words: int = 800, use_ner: bool = T
                 mark = now
         total = time.perf_counter() - started
         store.close()
-    return {"articles": n, "pool": len(enriched), "words_per_article": words, "ner": use_ner,
+    return {"articles": n, "pool": len(enriched), "words_per_article": words if data is None else None, "ner": use_ner,
             "seconds": round(total, 1), "articles_per_second": round(n / total, 1),
             "linking_articles_per_second": round(n / (total - storing), 1),
             "ms_per_article": {"linking": round(1000 * (total - storing) / n, 2),

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from storyline.article import Article, DatedValue
 from storyline.bench import run
 from storyline.cli import main
 from tests.conftest import ARTICLES
@@ -43,9 +44,7 @@ def test_bench_linking_replays_the_pool_later_and_reports_a_curve() -> None:
 
 
 def test_bench_floor_times_the_pipeline_beside_its_models_alone(tmp_path: Path) -> None:
-    data = tmp_path / "real.jsonl"
-    data.write_text("".join(json.dumps({"id": p.stem, "text": p.read_text()}) + "\n"
-                            for p in sorted(ARTICLES.glob("*.txt"))))
+    data = _fixture_jsonl(tmp_path)
     result = CliRunner().invoke(main, ["bench", "--floor", str(data), "--format", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -63,9 +62,7 @@ def test_bench_linking_data_replays_real_articles_past_their_own_span(tmp_path: 
 
     from storyline.bench import replay_shift, run_linking
 
-    data = tmp_path / "real.jsonl"
-    data.write_text("".join(json.dumps({"id": p.stem, "text": p.read_text()}) + "\n"
-                            for p in sorted(ARTICLES.glob("*.txt"))))
+    data = _fixture_jsonl(tmp_path)
     result = run_linking(10, pool=5, use_ner=False, data=data)
     assert result["articles"] == 10 and result["pool"] == 5
     assert result["events"] >= 2 * 2  # each pass opens its own events: nothing joins across passes
@@ -74,10 +71,16 @@ def test_bench_linking_data_replays_real_articles_past_their_own_span(tmp_path: 
     assert outcome.exit_code == 0, outcome.output
     assert "6 articles linked and stored" in outcome.output
 
-    class Dated:  # the two dates replay_shift reads
-        def __init__(self, day: date) -> None:
-            self.event_date = self.published = type("D", (), {"value": day})()
-
-    shift = replay_shift([Dated(date(2010, 1, 1)), Dated(date(2015, 1, 1))])  # type: ignore[list-item]
+    pool = [Article(id=str(year), source="test", raw_text="", event_date=DatedValue(value=date(year, 1, 1)))
+            for year in (2010, 2015)]
+    shift = replay_shift(pool)
     assert shift.days % 7 == 0 and shift.days > (date(2015, 1, 1) - date(2010, 1, 1)).days + 364
     assert replay_shift([]).days == 700
+
+
+def _fixture_jsonl(tmp_path: Path) -> Path:
+    """The fixture articles as one JSONL file of real text."""
+    data = tmp_path / "real.jsonl"
+    data.write_text("".join(json.dumps({"id": p.stem, "text": p.read_text()}) + "\n"
+                            for p in sorted(ARTICLES.glob("*.txt"))))
+    return data
