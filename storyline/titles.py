@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
+#: Distinct headlines compared when heading a big event (the most common ones).
+MOST_COMMON_TITLES = 100
 #: Words a dateline is made of, in the languages Storyline reads best (weekdays, months, the
 #: words around a time stamp).
 DATELINE_WORDS = frozenset("""
@@ -43,22 +45,36 @@ def event_title(titles: Sequence[tuple[str | None, str | None]], *, language: st
     """The headline of an event from its articles' ``(title, language)``: the one sharing most words
     with the others, among those in ``language`` when there are any (by default the language most
     of them are in); ``fallback`` when no title says anything (then a lead sentence is better than
-    a date)."""
+    a date).
+
+    Titles with the same words are weighed once, times how many reports carry them, and a big event
+    is headed from its :data:`MOST_COMMON_TITLES` most common headlines: the pairwise comparison
+    otherwise costs seconds for an event of a thousand reprints (measured: 6 s for a page).
+    """
     usable = [(t.strip(), lang) for t, lang in titles if t and t.strip() and not is_dateline(t)]
     if not usable:
         return fallback
-    words = [set(_WORD.findall(t.lower())) - DATELINE_WORDS for t, _ in usable]
     if not language:  # the language most of its reports are in (ties: the first report's)
         counts = Counter(lang for _, lang in usable)
         first = {lang: -i for i, (_, lang) in reversed(list(enumerate(usable)))}
         language = max(counts, key=lambda lang: (counts[lang], first[lang]))
-    choices = [i for i, (_, lang) in enumerate(usable) if lang == language] or range(len(usable))
+    groups: dict[frozenset[str], list[int]] = {}  # one word set: the reports carrying it, in order
+    for i, (title, _) in enumerate(usable):
+        groups.setdefault(frozenset(_WORD.findall(title.lower())) - DATELINE_WORDS, []).append(i)
+    kept = sorted(groups.items(), key=lambda g: (-len(g[1]), g[1][0]))[:MOST_COMMON_TITLES]
+    in_language = [(words, members) for words, members in kept
+                   if any(usable[i][1] == language for i in members)]
 
-    def agreement(i: int) -> float:
-        return sum(len(words[i] & other) / len(words[i] | other) for j, other in enumerate(words)
-                   if j != i and words[i] | other)
+    def agreement(words: frozenset[str]) -> float:
+        return sum(len(members) * len(words & other) / len(words | other)
+                   for other, members in kept if words | other) - (1.0 if words else 0.0)  # not with itself
 
-    best = max(choices, key=lambda i: (agreement(i), -i))  # ties: the earliest report
+    def first_in_language(members: list[int]) -> int:
+        return next((i for i in members if usable[i][1] == language), members[0])
+
+    choices = [(words, first_in_language(members) if in_language else members[0])
+               for words, members in (in_language or kept)]
+    _, best = max(choices, key=lambda c: (agreement(c[0]), -c[1]))  # ties: the earliest report
     return usable[best][0]
 
 

@@ -42,3 +42,38 @@ def test_without_a_reader_language_the_title_is_in_the_language_most_reports_are
     assert event_title(titles).startswith("Apple") and dict(titles)[event_title(titles)] == "en"
     tie = [("Apple presenta el iPhone", "es"), ("Apple introduces the iPhone", "en")]
     assert event_title(tie) == "Apple presenta el iPhone"  # the first report's language
+
+
+def _agreement_by_brute_force(titles: list[tuple[str, str]], language: str) -> dict[int, float]:
+    """Every headline in ``language`` against every other, one pair at a time (the definition)."""
+    import re
+
+    from storyline.titles import DATELINE_WORDS
+    words = [set(re.findall(r"[^\W\d_]{3,}", t.lower())) - DATELINE_WORDS for t, _ in titles]
+    return {i: sum(len(words[i] & w) / len(words[i] | w) for j, w in enumerate(words) if j != i and words[i] | w)
+            for i, (_, lang) in enumerate(titles) if lang == language}
+
+
+def test_grouping_identical_headlines_heads_the_event_as_comparing_every_pair_does() -> None:
+    import random
+
+    vocabulary = ["strike", "port", "union", "ships", "talks", "workers", "city", "council", "pay", "delays",
+                  "europe", "antwerp", "grève"]
+    for seed in range(200):
+        rng = random.Random(seed)
+        distinct = [" ".join(rng.sample(vocabulary, rng.randint(1, 5))) for _ in range(rng.randint(1, 12))]
+        titles = [(rng.choice(distinct).title(), rng.choice(["en", "en", "fr"])) for _ in range(rng.randint(1, 40))]
+        language = max({lang for _, lang in titles}, key=[lang for _, lang in titles].count)
+        chosen = event_title(titles, language=language)
+        reference = _agreement_by_brute_force(titles, language)
+        best = max(reference.values())
+        first_best = min(i for i, a in reference.items() if a > best - 1e-9)
+        assert chosen == titles[first_best][0], seed  # the best agreed headline, ties to the earliest report
+
+
+def test_a_big_event_is_headed_from_its_most_common_headlines() -> None:
+    from storyline.titles import MOST_COMMON_TITLES
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    one_offs = [(f"{letters[n % 26] * 3}{letters[n // 26] * 3} strike", "en") for n in range(MOST_COMMON_TITLES * 2)]
+    wire = [("Dock workers strike in Antwerp port", "en")] * 30 + [("Antwerp dock strike goes on", "en")] * 5
+    assert event_title(one_offs + wire) == "Dock workers strike in Antwerp port"

@@ -77,3 +77,36 @@ def test_a_planted_reprint_under_another_outlet_does_not_count_as_a_source(tmp_p
     copy = next(c for c in found["copies"] if c["id"] == "reprint")
     assert copy["copy_of"] == "en_summit" and copy["kind"] == "reprint" and copy["similarity"] > 0.8
     assert found["independent_sources"] == found["reports"] - len(found["copies"]) < found["reports"]
+
+
+def _independence_by_brute_force(reports: list[Report]) -> list[tuple[str, str, str]]:
+    """Each report against every earlier one (the definition): (copy, original, kind)."""
+    from storyline.link.copies import copy_kind
+    ordered = sorted(reports, key=lambda r: (r.published or "9999", r.seq))
+    marks = [shingles(r.text) for r in ordered]
+    copies = []
+    for j, later in enumerate(ordered):
+        found = [(kind == "reprint", strength, ordered[i].id, kind) for i in range(j)
+                 for kind, strength in [copy_kind(ordered[i], later, marks[i], marks[j]) or ("", 0.0)] if kind]
+        if found:
+            copies.append((later.id, max(found)[2], max(found)[3]))
+    return copies
+
+
+def test_comparing_only_likely_pairs_finds_the_copies_every_pair_finds() -> None:
+    rng = np.random.default_rng(7)
+    words = [f"w{n}" for n in range(400)]
+    for trial in range(30):
+        originals = [" ".join(rng.choice(words, int(rng.integers(3, 120)))) for _ in range(int(rng.integers(1, 6)))]
+        topics = rng.normal(size=(len(originals), 16))
+        reports = []
+        for n in range(int(rng.integers(1, 60))):
+            source = int(rng.integers(len(originals)))
+            tokens = originals[source].split()
+            cut = int(rng.integers(0, max(1, len(tokens) // 2 + 1)))  # a light edit, a cut, or a rewrite
+            text = " ".join(tokens[cut:] + list(rng.choice(words, int(rng.integers(0, 40)))))
+            vector = topics[source] + rng.normal(scale=float(rng.choice([0.05, 0.4, 1.0])), size=16)
+            reports.append(_report(f"r{n}", text, language=str(rng.choice(["en", "fr", "de"])),
+                                   vector=list(vector), published=f"2024-03-{1 + int(rng.integers(9)):02d}", seq=n))
+        found = [(c["id"], c["copy_of"], c["kind"]) for c in independence(reports)["copies"]]
+        assert found == _independence_by_brute_force(reports), trial
