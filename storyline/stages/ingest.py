@@ -175,7 +175,7 @@ def _read(item: Path | str, name: str, max_bytes: int, web: WebReader | None) ->
     except Skip as skip:
         yield _failure(name, skip)
         return
-    if not text.strip():
+    if not safe_text(text).strip():  # nothing but white space or NUL characters (dropped when stored)
         yield _failure(name, Skip("E007", path=name))
         return
     kind = listing_kind(text, suffix) if web is not None else None

@@ -58,3 +58,10 @@ def test_reading_any_bytes_gives_articles_or_failures(tmp_path_factory, data: by
         path.write_bytes(data)
         for record in read_source(path):
             assert isinstance(record, IngestFailure) or record.raw_text
+
+
+def test_a_file_of_a_byte_order_mark_and_nul_characters_is_reported_empty(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "nul.txt"
+    path.write_bytes(b"\xfe\xff\x00\x00")  # found by the test above: UTF-16 of one NUL character
+    [record] = list(read_source(path))
+    assert isinstance(record, IngestFailure) and record.code == "E007"
