@@ -163,4 +163,6 @@ def reports_of(store: Any, event_id: str) -> list[Report]:
 
 
 def event_independence(store: Any, event_id: str) -> dict[str, Any]:
-    return independence(reports_of(store, event_id))
+    """:func:`independence` of a stored event (kept until the database changes: every page of the
+    event asks)."""
+    return store.memo(("sources", event_id), lambda: independence(reports_of(store, event_id)))

@@ -39,6 +39,7 @@ from storyline.serve.guard import LOOPBACK_NAMES, Guard, token_matches
 from storyline.serve.listings import MAX_OFFSET, add_listings
 from storyline.store import open_store
 from storyline.store.base import Store
+from storyline.store.memo import Memo
 
 DEFAULT_MAX_BODY = 5_000_000
 #: Results (or events) per search page.
@@ -72,7 +73,10 @@ class ServerState:
         self._opened_lock = threading.Lock()
         self._pipeline: Any = None
         self.ingest_lock = threading.Lock()
-        open_store(db).close()  # create or migrate the store once, up front
+        with open_store(db) as store:  # create or migrate the store once, up front
+            stamp = store.shared_stamp()
+        # One memo for every request thread: listings and event pages are read once per change.
+        self.memo = Memo(stamp) if stamp is not None else None
         # Requests run in many threads; BLAS threads on top of them fight for the cores (measured:
         # throughput of concurrent searches fell from 250/s to 95/s). One BLAS thread each.
         from threadpoolctl import threadpool_limits
@@ -83,6 +87,8 @@ class ServerState:
         store = getattr(self._local, "store", None)
         if store is None:
             store = self._local.store = open_store(self.db, create=False)
+            if self.memo is not None:
+                store.share_memo(self.memo)
             with self._opened_lock:
                 self._opened.append(store)
         return store
@@ -93,11 +99,13 @@ class ServerState:
             opened, self._opened = self._opened, []
         for store in opened:
             store.close()
+        if self.memo is not None:
+            self.memo.close()
 
     def searcher(self) -> Searcher:
         searcher = getattr(self._local, "searcher", None)
         if searcher is None:
-            searcher = self._local.searcher = Searcher(self.store(), embedder=shared_embedder(), index=self.index)
+            searcher = self._local.searcher = Searcher(self.store(), embedder=query_embedder(), index=self.index)
         return searcher
 
     def pipeline(self) -> Any:
@@ -120,6 +128,19 @@ def shared_embedder() -> Any:
 
         _EMBEDDER = UniversalSentenceEncoder(threads=1, serialise=False)  # many request threads at once
     return _EMBEDDER
+
+
+_QUERIES: Any = None
+
+
+def query_embedder() -> Any:
+    """The shared embedder, keeping the vectors of recent queries (readers repeat them)."""
+    global _QUERIES
+    if _QUERIES is None:
+        from storyline.stages.embed import RecentTexts
+
+        _QUERIES = RecentTexts(shared_embedder())
+    return _QUERIES
 
 
 def _moved_story(store: Any, story_id: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -62,6 +63,9 @@ class SQLiteStore(Store):
         """Another connection's commit moves ``data_version``; this connection's own writes move
         ``total_changes``."""
         return self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes
+
+    def shared_stamp(self) -> Callable[[], Any] | None:
+        return None if self.path == ":memory:" else DataVersion(self.path)
 
     def _open_for_writing(self) -> None:
         self.conn = self._connect(self.path)
@@ -280,3 +284,26 @@ def _not_in_forks(handle: Any) -> Iterator[None]:
         yield
     finally:
         _HELD_LOCKS.discard(handle)
+
+
+class DataVersion:
+    """A change stamp for many threads: a connection of its own that never writes, so its
+    ``data_version`` moves on every commit by anyone, read under a lock (opened again after
+    :meth:`close`, as a server's stores are)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        with self._lock:
+            if self._conn is None:
+                self._conn = sqlite3.connect(_read_only_uri(self._path), uri=True, check_same_thread=False)
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
