@@ -80,6 +80,8 @@ class RecentTexts:
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             found = {t: self._kept[t] for t in texts if t in self._kept}
             for text in found:
@@ -92,8 +94,6 @@ class RecentTexts:
                 self._kept.update(zip(missing, vectors, strict=True))
                 while len(self._kept) > self.size:
                     self._kept.popitem(last=False)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([found[t] for t in texts])
 
 

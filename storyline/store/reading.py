@@ -5,7 +5,7 @@ listings, story pages and timelines read each event once per change to the datab
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -31,9 +31,7 @@ class Reading:
     ROW_ORDER: ClassVar[str]
     NO_LIMIT: ClassVar[Any]
     memos: Memo
-
-    def _in(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
-        raise NotImplementedError
+    _in: Callable[[str, list[Any]], tuple[str, list[Any]]]  # a backend's ``column IN values``
 
     def counts(self) -> dict[str, int]:
         """How many articles, events and stories the file holds."""
