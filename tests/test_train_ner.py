@@ -10,7 +10,7 @@ import spacy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
-from train_ner import halves, to_doc, write_report_halves
+from train_ner import halves, repaired, to_doc, without_non_ascii, write_report_halves
 
 
 def test_to_doc_keeps_people_organisations_and_places_and_drops_misc() -> None:
@@ -29,3 +29,19 @@ def test_val_halves_are_disjoint_and_the_odd_one_is_written_for_eval(tmp_path: P
     (written,) = write_report_halves("pl", data, tmp_path)
     assert written.name == "ner-wikiann-pl-val-odd.jsonl"
     assert [json.loads(line)["tokens"][0] for line in written.read_text().splitlines()] == ["w1", "w3", "w5"]
+
+
+def test_a_training_doc_reads_its_sentence_as_ingest_does() -> None:
+    """Its spaces are known, so spaCy trains on its own tokenizer's reading of the text (as ingest
+    and `eval entities` give it), not on the gold tokens."""
+    doc = to_doc(spacy.blank("pl"), {"tokens": ["Konstancin-Jeziorna", "leży", "."], "tags": ["B-LOC", "O", "O"]})
+    assert doc.text == "Konstancin-Jeziorna leży ." and not doc.has_unknown_spaces
+    assert [(e.text, e.label_) for e in doc.ents] == [("Konstancin-Jeziorna", "LOC")]
+
+
+def test_german_conll_spellings_are_repaired_and_learnt_without_their_lost_letters() -> None:
+    record = {"tokens": ["Straÿe", "in", "Saarbrücken"], "tags": ["O", "O", "B-LOC"]}
+    assert repaired(record)["tokens"] == ["Straße", "in", "Saarbrücken"]
+    assert without_non_ascii(repaired(record))["tokens"] == ["Strae", "in", "Saarbrcken"]
+    assert without_non_ascii({"tokens": ["Berlin"], "tags": ["B-LOC"]}) is None  # nothing lost: no copy
+    assert without_non_ascii({"tokens": ["Ω", "x"], "tags": ["O", "O"]}) is None  # a token is never emptied

@@ -60,6 +60,8 @@ _EXTRA_COUNTRY_ALIASES = {
 _LEADING = re.compile(r"^(the|l['’]|d['’]|qu['’]|la|le|les|du|des|der|die|das|el|los|las|il|lo|gli|de|het)\s+"
                       r"|^(l['’]|d['’]|qu['’])", re.IGNORECASE)
 _ARTICLE_NAME = re.compile(r"^(La|Le|Les|Der|Die|Das|El|Los|Las|Il|Lo|De|Het)\s+[^\W\d_][\w'’-]*[.,;:]?$")
+#: A capitalised article that begins a place's name: "Los Angeles", "La Paz", "Le Havre", "Den Haag".
+_PLACE_ARTICLE = re.compile(r"^(La|Le|Les|El|Los|Las|Den)\s+(?=[^\W\d_])")
 _TRAILING = re.compile(r"(['’]s|['’])$")
 _NAME_PARTICLES = {"de", "del", "della", "di", "da", "van", "von", "der", "den", "al", "el", "bin", "ibn", "la", "le"}
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]|\.(?=\w))*")  # inner dots only: "U.S", not "Rutte."
@@ -105,14 +107,16 @@ def tidy_span(text: str, kind: EntityType | None = None) -> str:
 
     An organisation named by a capitalised article and one word keeps its article: "De Morgen",
     "Die Zeit", "Le Monde" and "El País" are newspapers, "Morgen" and "Monde" are not. (Not English
-    "The": sentence-initial "The Pentagon" would differ from "the Pentagon".)"""
+    "The": sentence-initial "The Pentagon" would differ from "the Pentagon".) A place keeps a
+    capitalised Romance or Dutch article ("Los Angeles", "La Paz"); a known place behind one
+    ("La Francia" opening a sentence) is found by :meth:`EntityRecognizer._canonical`."""
     text = " ".join(text.split()).strip(" \"'“”‘’«»()[],.;:")
-    if not (kind == "ORG" and _ARTICLE_NAME.match(text)):
+    if not ((kind == "ORG" and _ARTICLE_NAME.match(text)) or (kind == "LOC" and _PLACE_ARTICLE.match(text))):
         text = _LEADING.sub("", text)
     text = _TRAILING.sub("", text)
     text = text.strip(" \"'“”‘’«»()[],.;:")
     if text.count("(") > text.count(")"):  # "Linn County (Kansas" once its ")" is stripped: the name
-        text = text[:text.rindex("(")].rstrip(" ,")
+        text = text[:text.rindex("(")].strip(" \"'“”‘’«»,")  # and its quotes: "«Днепр» (Днепропетровск"
     return text
 
 
@@ -227,6 +231,8 @@ def load_ner(language: str) -> Any | None:
 @lru_cache(maxsize=8)
 def _load_shipped(language: str) -> Any | None:
     import spacy
+
+    from storyline.stages import piece_vectors  # noqa: F401  the layer a pipeline trained here may name
 
     path = resources.files("storyline.data").joinpath("ner", language)
     if not path.joinpath("meta.json").is_file():
@@ -492,6 +498,8 @@ class EntityRecognizer:
     def _canonical(self, text: str, kind: EntityType | None,
                    full_names: dict[str, str]) -> tuple[str, EntityType, str] | None:
         known = self.aliases.lookup(text)
+        if not known and kind == "LOC" and _PLACE_ARTICLE.match(text):
+            known = self.aliases.lookup(_PLACE_ARTICLE.sub("", text))  # "La Francia": France
         if known:
             return known[0], known[1], "alias table"
         learnt = self.known.names.get(fold(text))
