@@ -60,6 +60,16 @@ _EXTRA_COUNTRY_ALIASES = {
 _LEADING = re.compile(r"^(the|l['’]|d['’]|qu['’]|la|le|les|du|des|der|die|das|el|los|las|il|lo|gli|de|het)\s+"
                       r"|^(l['’]|d['’]|qu['’])", re.IGNORECASE)
 _ARTICLE_NAME = re.compile(r"^(La|Le|Les|Der|Die|Das|El|Los|Las|Il|Lo|De|Het)\s+[^\W\d_][\w'’-]*[.,;:]?$")
+#: Offices a person's span may open with ("Premier Donald Tusk", "Präsident Macron"); not royalty or
+#: popes, whose title is part of how they are named ("King Charles").
+_PERSON_TITLES = frozenset({
+    "president", "präsident", "presidente", "président", "prezydent", "президент", "premier",
+    "premierminister", "premiérminister", "премьер-министр", "premier-minister", "minister", "ministro",
+    "ministre", "министр", "ministerpräsident", "ministerpräsidentin", "bundeskanzler", "bundeskanzlerin",
+    "kanzler", "kanzlerin", "chancellor", "canciller", "chancelier", "kanclerz", "senator", "senador",
+    "sénateur", "governor", "gouverneur", "gobernador", "gubernator", "губернатор", "mayor", "bürgermeister",
+    "bürgermeisterin", "alcalde", "alcaldesa", "maire", "burmistrz", "мэр", "dr", "prof"
+})
 #: A capitalised article that begins a place's name: "Los Angeles", "La Paz", "Le Havre", "Den Haag".
 _PLACE_ARTICLE = re.compile(r"^(La|Le|Les|El|Los|Las|Den)\s+(?=[^\W\d_])")
 _TRAILING = re.compile(r"(['’]s|['’])$")
@@ -115,6 +125,11 @@ def tidy_span(text: str, kind: EntityType | None = None) -> str:
         text = _LEADING.sub("", text)
     text = _TRAILING.sub("", text)
     text = text.strip(" \"'“”‘’«»()[],.;:")
+    words = text.split()
+    while kind == "PER" and len(words) >= 2 and words[0].rstrip(".").casefold() in _PERSON_TITLES \
+            and words[1][:1].isupper():
+        text = text[text.index(words[1]):]  # "Premier Donald Tusk": Donald Tusk
+        words = words[1:]
     if text.count("(") > text.count(")"):  # "Linn County (Kansas" once its ")" is stripped: the name
         text = text[:text.rindex("(")].strip(" \"'“”‘’«»,")  # and its quotes: "«Днепр» (Днепропетровск"
     return text

@@ -232,6 +232,14 @@ def test_a_place_keeps_the_article_of_its_name_and_a_known_place_behind_an_artic
     assert recognizer._canonical("La Paz", "LOC", {})[:2] == ("La Paz", "LOC")
 
 
+def test_a_person_span_opening_with_an_office_keeps_the_name_only() -> None:
+    """The Polish model, learnt from WikiANN, reads "Premier Donald Tusk" as one person's name."""
+    assert tidy_span("Premier Donald Tusk", "PER") == "Donald Tusk"
+    assert tidy_span("Dr. Anthony Fauci", "PER") == "Anthony Fauci"
+    assert tidy_span("King Charles", "PER") == "King Charles"  # royalty is named by its title
+    assert tidy_span("Premier League", "ORG") == "Premier League"
+
+
 def test_a_close_surname_needs_the_same_first_name() -> None:
     """The issue's "Bandar Abbas" (a port, typed as a person) resolved to Mahmoud Abbas by its
     last word alone; a bare or misspelt surname still finds the one person it names."""
