@@ -125,11 +125,11 @@ def tidy_span(text: str, kind: EntityType | None = None) -> str:
         text = _LEADING.sub("", text)
     text = _TRAILING.sub("", text)
     text = text.strip(" \"'“”‘’«»()[],.;:")
-    words = text.split()
+    words = text.split(" ")  # single spaces: the text was normalised above
     while kind == "PER" and len(words) >= 2 and words[0].rstrip(".").casefold() in _PERSON_TITLES \
             and words[1][:1].isupper():
-        text = text[text.index(words[1]):]  # "Premier Donald Tusk": Donald Tusk
-        words = words[1:]
+        words = words[1:]  # "Premier Donald Tusk": Donald Tusk
+        text = " ".join(words)
     if text.count("(") > text.count(")"):  # "Linn County (Kansas" once its ")" is stripped: the name
         text = text[:text.rindex("(")].strip(" \"'“”‘’«»,")  # and its quotes: "«Днепр» (Днепропетровск"
     return text
