@@ -117,10 +117,6 @@ def hand_measures(a: Article, b: Article, evidence: PairEvidence, *,
             "style": style_similarity(a, b), "tone": tone_similarity(a, b, embedder=embedder)}
 
 
-#: Signals the head also reads apart for pairs in two languages (``across_<name>``).
-ACROSS_LANGUAGES = ("cosine", "title_cosine", "word_cosine", "gram_cosine")
-
-
 def pair_signals(a: Article, b: Article, evidence: PairEvidence, same_event: float,
                  hand: dict[str, float]) -> dict[str, float]:
     """What the head reads: embeddings, rarity-weighted words and 4-grams (which carry names and
@@ -139,10 +135,6 @@ def pair_signals(a: Article, b: Article, evidence: PairEvidence, same_event: flo
         "length_ratio": shorter / max(1, longer), "shorter_length": math.log1p(shorter),
     }
     signals.update({f"hand_{name}": value for name, value in hand.items()})
-    # The same cosines once more, only across languages: there they run lower for the same
-    # likeness (no shared function words, names transliterated), so the head needs their own weights.
-    across = 1.0 - signals["same_language"]
-    signals.update({f"across_{name}": across * signals[name] for name in ACROSS_LANGUAGES})
     return {name: round(float(value), 4) for name, value in signals.items()}
 
 

@@ -77,16 +77,6 @@ def test_the_shipped_head_reads_exactly_the_signals_compare_reports(results: dic
         assert len(model["weights"]) == len(model["mean"]) == len(model["scale"]) == len(signals)
 
 
-def test_cosines_are_read_again_apart_for_pairs_in_two_languages(results: dict[str, dict]) -> None:
-    from storyline.compare import ACROSS_LANGUAGES
-
-    across = results["same event, en-de"]["explanation"]["signals"]
-    within = results["same people, other event"]["explanation"]["signals"]
-    for name in ACROSS_LANGUAGES:
-        assert across[f"across_{name}"] == across[name] > 0  # en-de: the cosine once more
-        assert within[f"across_{name}"] == 0.0  # en-en: nothing
-
-
 def test_head_predictions_are_clipped_and_missing_signals_count_as_average() -> None:
     from storyline.compare import head_predict
 
