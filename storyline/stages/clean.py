@@ -7,11 +7,15 @@ and stray numbers. After a paywall or "related articles" marker in the second ha
 of a page, the rest is page furniture and is cut. Removed lines are kept in
 ``extras["removed"]`` with their reason, so a user can audit every decision;
 captions are kept in ``extras["captions"]`` because their dates can help dating.
+Text that was decoded with the wrong codec before it reached Storyline ("prÃ©sident",
+"lâ€™AFP") is read as it was written (ftfy), and ``extras["encoding_repaired"]`` says so.
 """
 
 from __future__ import annotations
 
 import re
+
+import ftfy
 
 from storyline.article import Article
 from storyline.errors import Skip
@@ -85,6 +89,7 @@ def clean(article: Article) -> Article:
     if len(raw) > MAX_TEXT_CHARS:
         raw = raw[:MAX_TEXT_CHARS]
         article.extras["cut_at_chars"] = MAX_TEXT_CHARS
+    raw = repair_encoding(article, raw)
     lines = [" ".join(line.split()) for line in raw.replace("\r", "\n").split("\n")]
     lines = [line for line in lines if line]
     total_chars = sum(len(line) for line in lines) or 1
@@ -136,6 +141,24 @@ def clean(article: Article) -> Article:
 #: Set in ``Article.extras`` to keep every line when cleaning would leave none (``similar``
 #: compares such an article by its raw text instead of failing).
 KEEP_RAW_TEXT = "keep_raw_text"
+
+
+def repair_encoding(article: Article, raw: str) -> str:
+    """``raw`` as written when an earlier step decoded its UTF-8 as Windows-1252 or Latin-1
+    (mojibake: "MÃ¼nchen" for "München"), so names, dates and words are read, not their debris.
+
+    The given title is repaired too; ``raw_text`` keeps what arrived. ftfy changes a text only
+    when the mis-decoding is the likelier reading (correct text in any script stays as it is)."""
+    repaired = ftfy.fix_encoding(raw)
+    title = article.extras.get("given_title")
+    if isinstance(title, str):
+        fixed_title = ftfy.fix_encoding(title)
+        if fixed_title != title:
+            article.extras["given_title"] = fixed_title
+            article.extras["encoding_repaired"] = True
+    if repaired != raw:
+        article.extras["encoding_repaired"] = True
+    return repaired
 
 
 def classify_line(line: str, *, position: int = 0, after_paywall: bool = False) -> str | None:

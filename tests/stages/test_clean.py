@@ -88,3 +88,31 @@ def test_clean_keeps_a_headline_whose_body_is_all_furniture() -> None:
         assert cleaned.extras["headline_only"] and cleaned.confidence["text"] == 0.0
     with pytest.raises(Skip):
         clean(make_article("Accept cookies\nPrivacy policy"))  # no headline at all: nothing to keep
+
+
+def test_clean_reads_mojibake_as_it_was_written() -> None:
+    """UTF-8 decoded as Windows-1252 before it reached Storyline ("prÃ©sident") is repaired, title
+    included, and says so; the raw text keeps what arrived."""
+    written = ("Le président Emmanuel Macron a reçu à l’Élysée le chancelier allemand, venu de München.\n"
+               "Les deux dirigeants ont évoqué la guerre en Ukraine et les échanges économiques.")
+    garbled = written.encode("utf-8").decode("cp1252", errors="replace")
+    assert "prÃ©sident" in garbled
+    article = make_article(garbled)
+    article.extras["given_title"] = "Macron reÃ§oit le chancelier"
+    cleaned = clean(article)
+    assert cleaned.text == written.replace("\n", "\n\n")
+    assert cleaned.title == "Macron reçoit le chancelier"
+    assert cleaned.extras["encoding_repaired"] is True
+    assert cleaned.raw_text == garbled
+
+
+@pytest.mark.parametrize("text", [
+    "Der Bundeskanzler sprach in München über die Gespräche mit Frankreich und »neue Wege«.",
+    "Президент России Владимир Путин провёл переговоры в Москве.",
+    "東京都の知事は記者会見で新しい政策を発表した。",
+    "Il a payé 2 € ; « Ã » est une lettre du portugais archaïque, dit-il.",
+])
+def test_clean_leaves_correct_text_in_any_script_alone(text: str) -> None:
+    cleaned = clean(make_article(text))
+    assert cleaned.text == text
+    assert "encoding_repaired" not in cleaned.extras
