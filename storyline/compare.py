@@ -6,7 +6,8 @@ similar are these two?" have one answer. Each dimension (geography, entities,
 time, narrative, overall, style, tone) is a similarity in [0, 1] (1 = the same),
 predicted by the shipped head (one ridge regression per dimension, trained on
 SemEval-2022 Task 8 gold by ``eval/train_similarity.py``) from :func:`pair_signals`:
-embedding cosines, rarity-weighted word and character 4-gram overlap (names and
+embedding cosines (USE's, and multilingual-e5's of each opening: :mod:`storyline.stages.second_reader`),
+rarity-weighted word and character 4-gram overlap (names and
 numbers across languages), entity, place, number and date evidence, and the
 hand-made measures of :func:`hand_measures`.
 """
@@ -33,6 +34,7 @@ from storyline.link.similarity import (
     pair_model,
     same_event_probability,
 )
+from storyline.stages import second_reader
 from storyline.text_overlap import gram_cosine, word_cosine
 
 DIMENSIONS = ("geography", "entities", "time", "narrative", "overall", "style", "tone")
@@ -119,9 +121,9 @@ def hand_measures(a: Article, b: Article, evidence: PairEvidence, *,
 
 def pair_signals(a: Article, b: Article, evidence: PairEvidence, same_event: float,
                  hand: dict[str, float]) -> dict[str, float]:
-    """What the head reads: embeddings, rarity-weighted words and 4-grams (which carry names and
-    numbers across languages), the clusterer's entity, place and date evidence, and the hand-made
-    measures."""
+    """What the head reads: embeddings (USE's and the second reader's), rarity-weighted words and
+    4-grams (which carry names and numbers across languages), the clusterer's entity, place and
+    date evidence, and the hand-made measures."""
     features = evidence.features
     shorter, longer = sorted((len(a.text), len(b.text)))
     signals = {
@@ -135,6 +137,9 @@ def pair_signals(a: Article, b: Article, evidence: PairEvidence, same_event: flo
         "length_ratio": shorter / max(1, longer), "shorter_length": math.log1p(shorter),
     }
     signals.update({f"hand_{name}": value for name, value in hand.items()})
+    read_alike = second_reader.cosine(a, b)
+    if read_alike is not None:  # without the second reader the head reads its average
+        signals["opening_e5_cosine"] = read_alike
     return {name: round(float(value), 4) for name, value in signals.items()}
 
 

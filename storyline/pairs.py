@@ -17,18 +17,23 @@ import random
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storyline.article import Article
 from storyline.baselines import tfidf_pair_cosines
 from storyline.compare import DIMENSIONS, compare_articles
 from storyline.errors import Skip
 from storyline.metrics import pearson, roc_auc, spearman
-from storyline.pipeline import Pipeline
+from storyline.pipeline import Pipeline, split_for_workers
 from storyline.stages.clean import KEEP_RAW_TEXT
-from storyline.stages.ingest import article_from_record, load_json_line, unexpected
+from storyline.stages.embed import ArticleEmbedder
+from storyline.stages.ingest import IngestFailure, article_from_record, load_json_line, unexpected
+from storyline.stages.second_reader import OpeningReader
+
+if TYPE_CHECKING:
+    from storyline.engines import ProcessEngine
 
 GOLD_FIELDS = ("grade", "gold", "label", "score", "overall")
 #: Enriched articles remembered while scoring (bounded: memory stays flat on any file).
@@ -76,31 +81,32 @@ def read_pairs(lines: Iterable[str], name: str) -> Iterator[PairLine]:
         yield PairLine(number, pair_id=record.get("pair_id", number), a=sides[0], b=sides[1], record=record)
 
 
-def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, chunk: int = 16, cache_size: int = CACHE_SIZE,
-                on_error: Callable[[str], None] | None = None,
+def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, engine: ProcessEngine | None = None,
+                chunk: int = 16, cache_size: int = CACHE_SIZE, on_error: Callable[[str], None] | None = None,
                 on_done: Callable[[int], None] | None = None) -> Iterator[tuple[PairLine, dict[str, Any]]]:
-    """Enrich and compare pairs, ``chunk`` at a time (embedding in batches), in input order."""
-    batch: list[PairLine] = []
+    """Enrich and compare pairs, ``chunk`` at a time (embedding in batches), in input order.
+
+    With ``engine``, what depends on each article alone (cleaning, language, the NER model, dates,
+    both readers) runs on its worker processes, :data:`WINDOW` pairs at a time; the names learnt
+    across articles are then resolved here, in input order, so the scores are those of one process."""
     seen: OrderedDict[tuple[Any, ...], Article] = OrderedDict()  # the same article in many pairs: enrich once
 
-    def enriched(article: Article) -> Article:
-        key = (article.content_hash, article.extras.get("given_title"), article.extras.get("given_language"),
-               article.published.value)
-        if key in seen:
-            seen.move_to_end(key)
-            return seen[key]
-        try:
-            done = pipeline.enrich(article)
-        except Skip as skip:
-            if skip.code != "E006":
-                raise
-            article.extras[KEEP_RAW_TEXT] = True  # cleaning left nothing: compare what the text says
-            done = pipeline.enrich(article)
+    def remember(key: tuple[Any, ...], done: Article) -> Article:
         seen[key] = done
         if len(seen) > cache_size:
             seen.popitem(last=False)
         return done
 
+    def enriched(article: Article) -> Article:
+        key = _key(article)
+        if key in seen:
+            seen.move_to_end(key)
+            return seen[key]
+        return remember(key, _enrich_here(article, pipeline))
+
+    if engine is not None:
+        pair_lines = _enriched_ahead(pair_lines, pipeline, engine, seen, remember)
+    batch: list[PairLine] = []
     for item in pair_lines:
         if item.error is None:
             try:
@@ -118,6 +124,73 @@ def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, chunk: in
             yield from _score(batch, pipeline, on_done, on_error)
             batch = []
     yield from _score(batch, pipeline, on_done, on_error)
+
+
+#: Pairs read ahead and enriched on the workers at a time (their articles stay in the cache).
+WINDOW = 256
+
+
+def _key(article: Article) -> tuple[Any, ...]:
+    return (article.content_hash, article.extras.get("given_title"), article.extras.get("given_language"),
+            article.published.value)
+
+
+def _enrich_here(article: Article, pipeline: Pipeline) -> Article:
+    try:
+        return pipeline.enrich(article)
+    except Skip as skip:
+        if skip.code != "E006":
+            raise
+        article.extras[KEEP_RAW_TEXT] = True  # cleaning left nothing: compare what the text says
+        return pipeline.enrich(article)
+
+
+class _Embedding:
+    """Both USE vectors of an article, as a worker stage (they depend on the article alone)."""
+
+    needs = ("title", "lead")
+    sets = ("embedding", "title_embedding")
+    stateless = True
+
+    def __init__(self, embedder: ArticleEmbedder) -> None:
+        self.embedder = embedder
+
+    def __call__(self, article: Article) -> Article:
+        return self.embedder.embed_many([article])[0]
+
+    def many(self, articles: list[Article]) -> list[Article]:
+        return self.embedder.embed_many(articles)
+
+
+def _enriched_ahead(pair_lines: Iterable[PairLine], pipeline: Pipeline, engine: ProcessEngine,
+                    seen: OrderedDict[tuple[Any, ...], Article],
+                    remember: Callable[[tuple[Any, ...], Article], Article]) -> Iterator[PairLine]:
+    """The pair lines as given, each window's new articles enriched first: their per-article
+    stages on the engine's workers, then the stages that learn across articles here, in order of
+    first appearance (as the one-process path meets them). An article the workers could not
+    enrich is left to the one-process path, which reports it or reads it raw."""
+    workers, here = split_for_workers(pipeline.stages)
+    workers = [*workers, _Embedding(pipeline.embedder), OpeningReader()]
+    lines = iter(pair_lines)
+    while window := list(islice(lines, WINDOW)):
+        todo: dict[tuple[Any, ...], Article] = {}
+        for item in window:
+            for side in (item.a, item.b) if item.error is None else ():
+                key = _key(side)  # type: ignore[arg-type]
+                if key not in seen and key not in todo:
+                    todo[key] = side  # type: ignore[assignment]
+        for key, (record, done) in zip(todo, engine.enrich(list(todo.values()), workers), strict=True):
+            try:
+                if isinstance(done, IngestFailure):
+                    if done.code == "E006":  # all furniture: read raw here, at its place in the order
+                        remember(key, _enrich_here(record, pipeline))  # type: ignore[arg-type]
+                    continue
+                for current in here:
+                    done = current(done)
+                remember(key, done)
+            except Exception:  # the one-process path meets it again and reports it
+                continue
+        yield from window
 
 
 def _score(batch: list[PairLine], pipeline: Pipeline, on_done: Callable[[int], None] | None,

@@ -57,6 +57,30 @@ def test_scoring_streams_a_chunk_at_a_time(pairs_file: Path) -> None:
     assert len(pulled) < 15  # the first results come before the whole input is read
 
 
+@pytest.mark.slow
+def test_worker_processes_give_the_scores_of_one_process(pairs_file: Path) -> None:
+    """`similar --pairs` enriches on worker processes (and reads each opening there); the names
+    learnt across articles are resolved here in input order, so nothing may differ. A text that is
+    all furniture is read raw at its place in the order, as in one process."""
+    from storyline.engines import ProcessEngine
+
+    furniture = json.dumps({"pair_id": "p6", "text1": "Accept cookies\nPrivacy policy\nSubscribe",
+                            "text2": _text("en_quake")})
+    lines = [*pairs_file.read_text().splitlines(), furniture] * 2
+
+    def scores(engine: ProcessEngine | None) -> list[tuple]:
+        return [(item.pair_id, result["dimensions"], result["same_event"], result["explanation"]["signals"])
+                for item, result in score_pairs(read_pairs(lines, "x"), Pipeline(), engine=engine)]
+
+    alone = scores(None)
+    with ProcessEngine(workers=2, min_records=1, chunk_size=2) as engine:
+        together = scores(engine)
+        assert engine.used_workers
+    assert [row[0] for row in alone] == ["p1", "p4", "p5", "p6"] * 2
+    assert together == alone
+    assert "opening_e5_cosine" in alone[0][3]
+
+
 def test_similar_two_files_and_two_ids(tmp_path: Path) -> None:
     runner = CliRunner()
     files = runner.invoke(main, ["similar", str(ARTICLES / "en_summit.txt"), str(ARTICLES / "de_summit.txt"),

@@ -104,6 +104,7 @@ def _similar_pairs(pairs_file: str, progress: bool | None, fmt: str) -> None:
 
     from tqdm import tqdm
 
+    from storyline.engines import ProcessEngine
     from storyline.pairs import output_line, read_pairs, score_pairs
     from storyline.pipeline import Pipeline
 
@@ -123,9 +124,10 @@ def _similar_pairs(pairs_file: str, progress: bool | None, fmt: str) -> None:
         tqdm.write(f"  skipped: {message}", file=sys.stderr)
 
     try:
-        with tqdm(total=total, unit="pair", desc="similar", disable=not show, file=sys.stderr) as bar:
-            for item, result in score_pairs(read_pairs(handle, pairs_file), Pipeline(), on_error=report,
-                                            on_done=bar.update):
+        with tqdm(total=total, unit="pair", desc="similar", disable=not show, file=sys.stderr) as bar, \
+                ProcessEngine() as engine:  # one worker per core; a short file is scored here
+            for item, result in score_pairs(read_pairs(handle, pairs_file), Pipeline(), engine=engine,
+                                            on_error=report, on_done=bar.update):
                 line = output_line(item, result) if fmt != "json" else {"pair_id": item.pair_id, **result}
                 click.echo(json.dumps(line, ensure_ascii=False))
     finally:
