@@ -90,6 +90,8 @@ def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, engine: P
     both readers) runs on its worker processes, :data:`WINDOW` pairs at a time; the names learnt
     across articles are then resolved here, in input order, so the scores are those of one process."""
     seen: OrderedDict[tuple[Any, ...], Article] = OrderedDict()  # the same article in many pairs: enrich once
+    if engine is not None:
+        cache_size = max(cache_size, 2 * WINDOW)  # a window's articles wait here until their pairs are scored
 
     def remember(key: tuple[Any, ...], done: Article) -> Article:
         seen[key] = done
