@@ -211,7 +211,7 @@ class ProcessEngine:
         chunk_size: articles per task: ``nlp.pipe`` gets a batch, results stream back steadily.
         in_flight: chunks submitted ahead of the one being consumed (bounds memory).
         min_records: a run of fewer records is enriched here: starting workers (each loads the
-            models) would cost more than it saves.
+            models) would cost more than it saves. Once they run, every run goes to them.
     """
 
     def __init__(self, workers: int | None = None, *, chunk_size: int = 32, in_flight: int | None = None,
@@ -251,7 +251,7 @@ class ProcessEngine:
         is already a failure (unreadable input) is paired with itself."""
         stream = iter(records)
         first = list(islice(stream, self.min_records))
-        if len(first) < self.min_records:  # a short run: no start-up
+        if len(first) < self.min_records and self._pool is None:  # a short run: no start-up (unless done)
             yield from _paired(first, enrich_partition([r for r in first if isinstance(r, Article)], stages))
             return
         yield from _in_input_order(_chunks(chain(first, stream), self.chunk_size), lambda c: self._submit(c, stages),

@@ -188,6 +188,28 @@ def test_a_short_run_starts_no_worker(single_process, tmp_path) -> None:
     assert _stored(tmp_path / "short.db") == stored
 
 
+def test_once_the_workers_run_a_short_run_goes_to_them_too() -> None:
+    """`similar --pairs` hands the engine one window of articles at a time; the last is short."""
+    workers, _ = split_for_workers(default_stages(use_ner=False))
+    text = (FIXTURES / "en_quake.txt").read_text(encoding="utf-8")
+    articles = [Article(id=str(n), source=f"{n}.txt", raw_text=f"{text}\nReport {n}.") for n in range(6)]
+    with ProcessEngine(2, chunk_size=2, min_records=4) as engine:
+        first = list(engine.enrich(articles[:4], [*workers, _WhereRun()]))
+        assert engine.used_workers
+        last = list(engine.enrich(articles[4:], [*workers, _WhereRun()]))
+    assert all(result.extras["pid"] != os.getpid() for _, result in first + last)
+
+
+class _WhereRun:
+    """A stage noting the process it ran in."""
+
+    needs, sets, stateless = ("text",), (), True
+
+    def __call__(self, article: Article) -> Article:
+        article.extras["pid"] = os.getpid()
+        return article
+
+
 class _DiesInAWorker:
     """A stage whose process dies (as one killed for memory would) on the article saying DIE."""
 
