@@ -184,3 +184,15 @@ def test_eval_similarity_cli_prints_seven_dimensions_and_the_baseline(tmp_path: 
     report = json.loads(CliRunner().invoke(main, ["eval", "similarity", "--data", str(path), "--gold-similar-low",
                                                   "--no-progress", "--format", "json"]).stdout)
     assert report["failed"] == 1 and report["total"]["pearson_overall"] > 0.9  # same > topic > other
+
+
+def test_pairs_are_scored_in_this_process_on_a_machine_with_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    import storyline.engines as engines
+    from storyline.pairs import scoring_engine
+
+    monkeypatch.setattr(engines, "available_cores", lambda: 1)
+    with scoring_engine() as engine:
+        assert engine is None
+    monkeypatch.setattr(engines, "available_cores", lambda: 2)
+    with scoring_engine() as engine:
+        assert isinstance(engine, engines.ProcessEngine) and engine.workers == 2

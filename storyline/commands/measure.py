@@ -260,8 +260,14 @@ def eval_similarity(data_path: str, label: str, gold_field: str | None, gold_sim
 
     from tqdm import tqdm
 
-    from storyline.engines import ProcessEngine
-    from storyline.pairs import evaluate, graded_pairs_from_documents, is_document_file, read_pairs, score_pairs
+    from storyline.pairs import (
+        evaluate,
+        graded_pairs_from_documents,
+        is_document_file,
+        read_pairs,
+        score_pairs,
+        scoring_engine,
+    )
     from storyline.pipeline import Pipeline
 
     path = Path(data_path)
@@ -278,7 +284,7 @@ def eval_similarity(data_path: str, label: str, gold_field: str | None, gold_sim
     show = progress if progress is not None else sys.stderr.isatty()
     failures: list[str] = []
     with opened, tqdm(total=min(total or 0, limit or total or 0) or None, unit="pair", desc="score", disable=not show,
-              file=sys.stderr) as bar, ProcessEngine() as engine:  # as `similar --pairs` scores them
+              file=sys.stderr) as bar, scoring_engine() as engine:  # as `similar --pairs` scores them
         pair_lines = islice(read_pairs(lines, data_path), limit) if limit else read_pairs(lines, data_path)
         scored = score_pairs(pair_lines, Pipeline(), engine=engine, on_done=bar.update, on_error=failures.append)
         report = evaluate(scored, gold_field=gold_field, similar_high=not gold_similar_low)

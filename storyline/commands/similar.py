@@ -104,8 +104,7 @@ def _similar_pairs(pairs_file: str, progress: bool | None, fmt: str) -> None:
 
     from tqdm import tqdm
 
-    from storyline.engines import ProcessEngine
-    from storyline.pairs import output_line, read_pairs, score_pairs
+    from storyline.pairs import output_line, read_pairs, score_pairs, scoring_engine
     from storyline.pipeline import Pipeline
 
     # Undecodable bytes become U+FFFD: a pairs file with one broken line is still scored.
@@ -125,7 +124,7 @@ def _similar_pairs(pairs_file: str, progress: bool | None, fmt: str) -> None:
 
     try:
         with tqdm(total=total, unit="pair", desc="similar", disable=not show, file=sys.stderr) as bar, \
-                ProcessEngine() as engine:  # one worker per core; a short file is scored here
+                scoring_engine() as engine:  # one worker per core; a short file is scored here
             for item, result in score_pairs(read_pairs(handle, pairs_file), Pipeline(), engine=engine,
                                             on_error=report, on_done=bar.update):
                 line = output_line(item, result) if fmt != "json" else {"pair_id": item.pair_id, **result}
