@@ -1,6 +1,6 @@
 """Batch similarity speed: pairs of full articles per second (``storyline similar --pairs``).
 
-    .venv/bin/python benchmarks/similarity_speed.py [--pairs 1000] [--data ../shared/data]
+    .venv/bin/python benchmarks/similarity_speed.py [--pairs 1000] [--quick] [--data ../shared/data]
 
 Pairs are drawn at random from the ECB+ and MEANTIME documents in ``--data`` (real news
 articles, 80 to 1,500 words) and scored as ``similar --pairs`` scores them: on one worker process
@@ -29,6 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=available_cores(), help="worker processes (1: this one only)")
+    parser.add_argument("--quick", action="store_true", help="without the second reader, as `similar --quick`")
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     args = parser.parse_args()
     docs = []
@@ -51,10 +52,10 @@ def main() -> None:
     distinct = len({(json.loads(line)[f"text{side}"]) for line in lines for side in "12"})
     started = time.perf_counter()
     with ProcessEngine(args.workers) as engine:
-        done = sum(1 for _ in score_pairs(read_pairs(lines, "bench"), pipeline,
+        done = sum(1 for _ in score_pairs(read_pairs(lines, "bench"), pipeline, second_reader=not args.quick,
                                           engine=engine if args.workers > 1 else None))
     elapsed = time.perf_counter() - started
-    print(json.dumps({"pairs": done, "distinct_articles": distinct, "workers": args.workers,
+    print(json.dumps({"pairs": done, "distinct_articles": distinct, "workers": args.workers, "quick": args.quick,
                       "seconds": round(elapsed, 1), "pairs_per_second": round(done / elapsed, 2),
                       "mean_words_per_article": round(words / (2 * len(lines)))}, indent=2))
 

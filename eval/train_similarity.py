@@ -31,7 +31,7 @@ import numpy as np
 
 from storyline import metrics
 from storyline.baselines import tfidf_pair_cosines
-from storyline.compare import DIMENSIONS
+from storyline.compare import DIMENSIONS, SECOND_READER_SIGNALS
 from storyline.metrics import spearman
 from storyline.pairs import graded_pairs_from_documents, read_pairs, score_pairs, scoring_engine
 from storyline.pipeline import Pipeline
@@ -98,6 +98,31 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float | None:
     """:func:`storyline.metrics.pearson`, rounded, None where it is undefined (JSON has no NaN)."""
     value = metrics.pearson(list(a), list(b))
     return None if value != value or len(a) <= 2 else round(value, 4)
+
+
+def fit_dimension(train_x: np.ndarray, train_y: np.ndarray, train_folds: np.ndarray, extra_x: np.ndarray,
+                  extra_y: np.ndarray, graded_weight: float
+                  ) -> tuple[dict, float, dict[float, float | None], Callable[[np.ndarray, np.ndarray, float], dict]]:
+    """One dimension's ridge, its penalty chosen by 5-fold grouped cross-validation: the model, the
+    penalty, the cross-validated Pearson of each penalty, and the fitting function (for more CV)."""
+
+    def fit_rows(some_x: np.ndarray, some_y: np.ndarray, penalty: float) -> dict:
+        """Fit on these SemEval rows and the graded rows, the graded set weighing
+        ``graded_weight`` times the other in total."""
+        rows_x, rows_y = np.vstack([some_x, extra_x]), np.concatenate([some_y, extra_y])
+        share = graded_weight * len(some_y) / max(1, len(extra_y))
+        weight = np.concatenate([np.ones(len(some_y)), np.full(len(extra_y), share)])
+        return fit_ridge(rows_x, rows_y, penalty, weight)
+
+    cv = {}
+    for penalty in PENALTIES:
+        out = np.zeros(len(train_y))
+        for fold in range(5):
+            inside = train_folds != fold
+            out[~inside] = predict(fit_rows(train_x[inside], train_y[inside], penalty), train_x[~inside])
+        cv[penalty] = pearson(out, train_y)
+    penalty = max(cv, key=lambda p: cv[p] or -1.0)
+    return fit_rows(train_x, train_y, penalty) | {"penalty": penalty}, penalty, cv, fit_rows
 
 
 def repeated_cv(x: np.ndarray, y: np.ndarray, groups: list[str], languages: np.ndarray,
@@ -174,33 +199,16 @@ def main() -> int:
                   "trained_on": f"{Path(args.data).name}: {int((~test).sum())} pairs ({int(test.sum())} held out)"
                                 + (f"; overall also {len(graded_y)} graded pairs of {Path(args.graded).parent.name}/"
                                    f"{Path(args.graded).name}" if len(graded_y) else ""),
-                  "cv_pearson": {}, "holdout_pearson": {}, "holdout_pearson_overall_by_language_pair": {}}
+                  "cv_pearson": {}, "holdout_pearson": {}, "holdout_pearson_overall_by_language_pair": {},
+                  "dimensions_without_second_reader": {}, "holdout_pearson_without_second_reader": {}}
     for name in DIMENSIONS:
         y = np.array([(4.0 - float(record[name])) / 3.0 for record, _, _ in scored])
         extra_x, extra_y = (graded_x, graded_y) if name == "overall" else (graded_x[:0], graded_y[:0])
         train_x, train_y, train_folds = x[~test], y[~test], folds[~test]
 
-        def fit_rows(some_x: np.ndarray, some_y: np.ndarray, penalty: float,
-                     extra_x: np.ndarray = extra_x, extra_y: np.ndarray = extra_y) -> dict:
-            """Fit on these SemEval rows and the graded rows, the graded set weighing
-            ``--graded-weight`` times the other in total."""
-            rows_x, rows_y = np.vstack([some_x, extra_x]), np.concatenate([some_y, extra_y])
-            share = args.graded_weight * len(some_y) / max(1, len(extra_y))
-            weight = np.concatenate([np.ones(len(some_y)), np.full(len(extra_y), share)])
-            return fit_ridge(rows_x, rows_y, penalty, weight)
-
-        def fit(inside: np.ndarray, penalty: float, train_x: np.ndarray = train_x,
-                train_y: np.ndarray = train_y) -> dict:
-            return fit_rows(train_x[inside], train_y[inside], penalty)
-
-        cv = {}
-        for penalty in PENALTIES:
-            out = np.zeros(len(train_y))
-            for fold in range(5):
-                out[train_folds == fold] = predict(fit(train_folds != fold, penalty), train_x[train_folds == fold])
-            cv[penalty] = pearson(out, train_y)
-        penalty = max(cv, key=lambda p: cv[p] or -1.0)
-        model = fit(np.ones(len(train_y), dtype=bool), penalty) | {"penalty": penalty, "signals": names}
+        model, penalty, cv, fit_rows = fit_dimension(train_x, train_y, train_folds, extra_x, extra_y,
+                                                     args.graded_weight)
+        model |= {"signals": names}
         head["dimensions"][name] = model
         head["cv_pearson"][name] = cv[penalty]
         held = predict(model, x[test])
@@ -214,8 +222,8 @@ def main() -> int:
                 head["graded_fit_spearman_overall"] = round(spearman(predict(model, graded_x), graded_y), 4)
             if args.repeats:
                 head["repeated_cv_overall"] = repeated_cv(
-                    x, y, groups, languages, lambda some_x, some_y, chosen=penalty: fit_rows(some_x, some_y, chosen),
-                    args.repeats)
+                    x, y, groups, languages,
+                    lambda some_x, some_y, chosen=penalty, fit=fit_rows: fit(some_x, some_y, chosen), args.repeats)
                 tfidf = np.array(tfidf_pair_cosines([(r.get("title1", "") + " " + r["text1"], r.get("title2", "") + " "
                                                       + r["text2"]) for r, _, _ in scored]))
                 head["repeated_cv_overall"]["tfidf"] = {
@@ -228,6 +236,14 @@ def main() -> int:
                 for pair, value in report["by_language_pair"].items():
                     print(f"  {pair}: {value:.3f} (TF-IDF {report['tfidf']['by_language_pair'][pair]:.3f})")
         print(f"{name:10s} penalty {penalty:5.0f}  cv {cv[penalty]:.3f}  held out {head['holdout_pearson'][name]:.3f}")
+        # The head `similar --quick` reads: the same fit without the second reader's signal.
+        kept = [i for i, signal in enumerate(names) if signal not in SECOND_READER_SIGNALS]
+        quick, quick_penalty, quick_cv, _ = fit_dimension(train_x[:, kept], train_y, train_folds, extra_x[:, kept],
+                                                          extra_y, args.graded_weight)
+        head["dimensions_without_second_reader"][name] = quick | {"signals": [names[i] for i in kept]}
+        head["holdout_pearson_without_second_reader"][name] = pearson(predict(quick, x[test][:, kept]), y[test])
+        print(f"{'':10s} without the second reader: penalty {quick_penalty:5.0f}  cv {quick_cv[quick_penalty]:.3f}"
+              f"  held out {head['holdout_pearson_without_second_reader'][name]:.3f}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(head, indent=1) + "\n", encoding="utf-8")
     with open(args.holdout_out, "w", encoding="utf-8") as handle:

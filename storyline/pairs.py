@@ -29,7 +29,7 @@ from storyline.errors import Skip
 from storyline.metrics import pearson, roc_auc, spearman
 from storyline.pipeline import Pipeline, split_for_workers
 from storyline.stages.clean import KEEP_RAW_TEXT
-from storyline.stages.embed import ArticleEmbedder
+from storyline.stages.embed import ArticleEmbedder, UniversalSentenceEncoder
 from storyline.stages.ingest import IngestFailure, article_from_record, load_json_line, unexpected
 from storyline.stages.second_reader import OpeningReader
 
@@ -83,9 +83,11 @@ def read_pairs(lines: Iterable[str], name: str) -> Iterator[PairLine]:
 
 
 def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, engine: ProcessEngine | None = None,
-                chunk: int = 16, cache_size: int = CACHE_SIZE, on_error: Callable[[str], None] | None = None,
+                second_reader: bool = True, chunk: int = 16, cache_size: int = CACHE_SIZE,
+                on_error: Callable[[str], None] | None = None,
                 on_done: Callable[[int], None] | None = None) -> Iterator[tuple[PairLine, dict[str, Any]]]:
-    """Enrich and compare pairs, ``chunk`` at a time (embedding in batches), in input order.
+    """Enrich and compare pairs, ``chunk`` at a time (embedding in batches), in input order
+    (``second_reader=False``: without multilingual-e5, as ``similar --quick``).
 
     With ``engine``, what depends on each article alone (cleaning, language, the NER model, dates,
     both readers) runs on its worker processes, :data:`WINDOW` pairs at a time; the names learnt
@@ -108,7 +110,7 @@ def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, engine: P
         return remember(key, _enrich_here(article, pipeline))
 
     if engine is not None:
-        pair_lines = _enriched_ahead(pair_lines, pipeline, engine, seen, remember)
+        pair_lines = _enriched_ahead(pair_lines, pipeline, engine, seen, remember, second_reader)
     batch: list[PairLine] = []
     for item in pair_lines:
         if item.error is None:
@@ -124,9 +126,9 @@ def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, engine: P
             continue
         batch.append(item)
         if len(batch) >= chunk:
-            yield from _score(batch, pipeline, on_done, on_error)
+            yield from _score(batch, pipeline, on_done, on_error, second_reader)
             batch = []
-    yield from _score(batch, pipeline, on_done, on_error)
+    yield from _score(batch, pipeline, on_done, on_error, second_reader)
 
 
 #: Pairs read ahead and enriched on the workers at a time (their articles stay in the cache).
@@ -157,14 +159,21 @@ def _enrich_here(article: Article, pipeline: Pipeline) -> Article:
 
 
 class _Embedding:
-    """Both USE vectors of an article, as a worker stage (they depend on the article alone)."""
+    """Both USE vectors of an article, as a worker stage (they depend on the article alone). Its
+    encoder runs one thread: with the default two, two workers on two cores ran slower than one."""
 
     needs = ("title", "lead")
     sets = ("embedding", "title_embedding")
     stateless = True
 
-    def __init__(self, embedder: ArticleEmbedder) -> None:
-        self.embedder = embedder
+    def __init__(self) -> None:
+        self._embedder: ArticleEmbedder | None = None
+
+    @property
+    def embedder(self) -> ArticleEmbedder:
+        if self._embedder is None:  # loaded where it runs, on the worker
+            self._embedder = ArticleEmbedder(UniversalSentenceEncoder(threads=1))
+        return self._embedder
 
     def __call__(self, article: Article) -> Article:
         return self.embedder.embed_many([article])[0]
@@ -175,13 +184,14 @@ class _Embedding:
 
 def _enriched_ahead(pair_lines: Iterable[PairLine], pipeline: Pipeline, engine: ProcessEngine,
                     seen: OrderedDict[tuple[Any, ...], Article],
-                    remember: Callable[[tuple[Any, ...], Article], Article]) -> Iterator[PairLine]:
+                    remember: Callable[[tuple[Any, ...], Article], Article],
+                    second_reader: bool = True) -> Iterator[PairLine]:
     """The pair lines as given, each window's new articles enriched first: their per-article
     stages on the engine's workers, then the stages that learn across articles here, in order of
     first appearance (as the one-process path meets them). An article the workers could not
     enrich is left to the one-process path, which reports it or reads it raw."""
     workers, here = split_for_workers(pipeline.stages)
-    workers = [*workers, _Embedding(pipeline.embedder), OpeningReader()]
+    workers = [*workers, _Embedding(), *([OpeningReader()] if second_reader else [])]
     lines = iter(pair_lines)
     while window := list(islice(lines, WINDOW)):
         todo: dict[tuple[Any, ...], Article] = {}
@@ -205,7 +215,8 @@ def _enriched_ahead(pair_lines: Iterable[PairLine], pipeline: Pipeline, engine: 
 
 
 def _score(batch: list[PairLine], pipeline: Pipeline, on_done: Callable[[int], None] | None,
-           on_error: Callable[[str], None] | None) -> Iterator[tuple[PairLine, dict[str, Any]]]:
+           on_error: Callable[[str], None] | None,
+           second_reader: bool = True) -> Iterator[tuple[PairLine, dict[str, Any]]]:
     if not batch:
         return
     sides = [side for item in batch for side in (item.a, item.b) if side is not None]
@@ -214,7 +225,7 @@ def _score(batch: list[PairLine], pipeline: Pipeline, on_done: Callable[[int], N
         side.embedding = None  # its pairs fail in compare_articles and are reported below
     for item in batch:
         try:
-            result = compare_articles(item.a, item.b)  # type: ignore[arg-type]
+            result = compare_articles(item.a, item.b, second_reader=second_reader)  # type: ignore[arg-type]
         except Exception as exc:  # one pair must not stop the batch
             if on_error:
                 on_error(unexpected(f"line {item.number}", exc).reason)

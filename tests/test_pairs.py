@@ -43,6 +43,16 @@ def test_similar_pairs_cli_scores_in_order_and_reports_bad_lines(pairs_file: Pat
     assert "2 line(s) could not be scored" in result.stderr
 
 
+def test_similar_pairs_quick_skips_the_second_reader(pairs_file: Path) -> None:
+    quick = CliRunner().invoke(main, ["similar", "--pairs", str(pairs_file), "--quick", "--no-progress",
+                                      "--format", "json"])
+    assert quick.exit_code == 0, quick.output
+    out = [json.loads(line) for line in quick.stdout.splitlines()]
+    assert [o["pair_id"] for o in out] == ["p1", "p4", "p5"]
+    assert all("opening_e5_cosine" not in o["explanation"]["signals"] for o in out)
+    assert out[0]["same_event"] > out[1]["same_event"]
+
+
 def test_scoring_streams_a_chunk_at_a_time(pairs_file: Path) -> None:
     pulled: list[int] = []
 

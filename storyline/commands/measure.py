@@ -239,11 +239,12 @@ def eval_entities(data_path: str, lang: str | None, limit: int | None, progress:
 @click.option("--gold-similar-low", is_flag=True,
               help="Pairs: lower gold means more similar (SemEval-2022's 1-4 scale, 1 = very similar).")
 @click.option("--limit", type=int, help="Score at most this many pairs (a quick look).")
+@click.option("--quick", is_flag=True, help="Score as `similar --quick` does (without the second reader).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @FORMAT
 @friendly
 def eval_similarity(data_path: str, label: str, gold_field: str | None, gold_similar_low: bool, limit: int | None,
-                    progress: bool | None, fmt: str) -> None:
+                    quick: bool, progress: bool | None, fmt: str) -> None:
     """Pearson and Spearman of `overall` against graded gold, and ROC-AUC of `same_event`
     (same event vs same topic, other event), per language pair and in total, each beside the
     TF-IDF cosine's. Pairs with gold for the seven SemEval-2022 Task 8 dimensions get each
@@ -286,7 +287,8 @@ def eval_similarity(data_path: str, label: str, gold_field: str | None, gold_sim
     with opened, tqdm(total=min(total or 0, limit or total or 0) or None, unit="pair", desc="score", disable=not show,
               file=sys.stderr) as bar, scoring_engine() as engine:  # as `similar --pairs` scores them
         pair_lines = islice(read_pairs(lines, data_path), limit) if limit else read_pairs(lines, data_path)
-        scored = score_pairs(pair_lines, Pipeline(), engine=engine, on_done=bar.update, on_error=failures.append)
+        scored = score_pairs(pair_lines, Pipeline(), engine=engine, second_reader=not quick, on_done=bar.update,
+                             on_error=failures.append)
         report = evaluate(scored, gold_field=gold_field, similar_high=not gold_similar_low)
     report["failed"] = len(failures)
     if fmt == "json":
