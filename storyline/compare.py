@@ -60,7 +60,7 @@ def compare_articles(a: Article, b: Article, *, sentences: int = 0, embedder: An
                      second_reader: bool = True) -> dict[str, Any]:
     """The seven dimensions, ``same_event``, and the explanation (shared and differing entities,
     places, dates and gap; with ``sentences`` > 0, that many most similar sentence pairs).
-    ``second_reader=False`` skips multilingual-e5 (three times faster over pairs, a little less
+    ``second_reader=False`` skips multilingual-e5 (four times faster over pairs, a little less
     close to SemEval's judges: docs/similarity.md)."""
     profiles = profile_of(a), profile_of(b)
     evidence = compare(*profiles)

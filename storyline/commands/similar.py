@@ -26,7 +26,7 @@ from storyline.commands.common import (
                    "published1/2); '-' reads standard input.")
 @click.option("--sentences", default=3, show_default=True, help="Most similar sentence pairs to show (A B mode).")
 @click.option("--quick", is_flag=True,
-              help="Skip the second reader (multilingual-e5 over each opening): about three times faster over "
+              help="Skip the second reader (multilingual-e5 over each opening): about four times faster over "
                    "pairs, a little less close to human judges (SemEval overall 0.66 instead of 0.70 held out).")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: on a terminal).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default=None,
