@@ -31,9 +31,10 @@ import numpy as np
 
 from storyline import metrics
 from storyline.baselines import tfidf_pair_cosines
+from storyline.commands.common import run_engine
 from storyline.compare import DIMENSIONS, SECOND_READER_SIGNALS
 from storyline.metrics import spearman
-from storyline.pairs import graded_pairs_from_documents, read_pairs, score_pairs, scoring_engine
+from storyline.pairs import graded_pairs_from_documents, read_pairs, score_pairs
 from storyline.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,7 +154,7 @@ def signals_of(lines: list[str], name: str, cache: Path | None = None) -> list[t
     if cache is not None and cache.is_file():
         return [tuple(row) for row in json.loads(cache.read_text(encoding="utf-8"))]
     out = []
-    with scoring_engine() as engine:  # the workers `similar --pairs` uses: the same signals, sooner
+    with run_engine("processes", None, None) as engine:  # as `similar --pairs`: the same signals, sooner
         for item, result in score_pairs(read_pairs(lines, name), Pipeline(), engine=engine,
                                         on_error=lambda e: print("failed:", e, file=sys.stderr)):
             out.append((item.record, result["explanation"]["signals"],

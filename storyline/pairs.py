@@ -16,7 +16,6 @@ import json
 import random
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import combinations, islice
 from pathlib import Path
@@ -133,14 +132,6 @@ def score_pairs(pair_lines: Iterable[PairLine], pipeline: Pipeline, *, engine: P
 
 #: Pairs read ahead and enriched on the workers at a time (their articles stay in the cache).
 WINDOW = 256
-
-
-def scoring_engine() -> AbstractContextManager[ProcessEngine | None]:
-    """What ``similar --pairs`` and ``eval similarity`` score on: one worker process per core, or
-    this process alone on a machine with one core (a worker would only add its start-up)."""
-    from storyline.engines import ProcessEngine, available_cores
-
-    return ProcessEngine() if available_cores() > 1 else nullcontext(None)
 
 
 def _key(article: Article) -> tuple[Any, ...]:

@@ -197,12 +197,13 @@ def test_eval_similarity_cli_prints_seven_dimensions_and_the_baseline(tmp_path: 
 
 
 def test_pairs_are_scored_in_this_process_on_a_machine_with_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`similar --pairs` and `eval similarity` run on the engine `ingest` picks by default."""
     import storyline.engines as engines
-    from storyline.pairs import scoring_engine
+    from storyline.commands.common import run_engine
 
     monkeypatch.setattr(engines, "available_cores", lambda: 1)
-    with scoring_engine() as engine:
+    with run_engine("processes", None, None) as engine:
         assert engine is None
     monkeypatch.setattr(engines, "available_cores", lambda: 2)
-    with scoring_engine() as engine:
+    with run_engine("processes", None, None) as engine:
         assert isinstance(engine, engines.ProcessEngine) and engine.workers == 2

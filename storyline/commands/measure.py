@@ -261,14 +261,7 @@ def eval_similarity(data_path: str, label: str, gold_field: str | None, gold_sim
 
     from tqdm import tqdm
 
-    from storyline.pairs import (
-        evaluate,
-        graded_pairs_from_documents,
-        is_document_file,
-        read_pairs,
-        score_pairs,
-        scoring_engine,
-    )
+    from storyline.pairs import evaluate, graded_pairs_from_documents, is_document_file, read_pairs, score_pairs
     from storyline.pipeline import Pipeline
 
     path = Path(data_path)
@@ -285,7 +278,7 @@ def eval_similarity(data_path: str, label: str, gold_field: str | None, gold_sim
     show = progress if progress is not None else sys.stderr.isatty()
     failures: list[str] = []
     with opened, tqdm(total=min(total or 0, limit or total or 0) or None, unit="pair", desc="score", disable=not show,
-              file=sys.stderr) as bar, scoring_engine() as engine:  # as `similar --pairs` scores them
+              file=sys.stderr) as bar, run_engine("processes", None, None) as engine:  # as `similar --pairs`
         pair_lines = islice(read_pairs(lines, data_path), limit) if limit else read_pairs(lines, data_path)
         scored = score_pairs(pair_lines, Pipeline(), engine=engine, second_reader=not quick, on_done=bar.update,
                              on_error=failures.append)

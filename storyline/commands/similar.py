@@ -107,7 +107,8 @@ def _similar_pairs(pairs_file: str, progress: bool | None, fmt: str, *, second_r
 
     from tqdm import tqdm
 
-    from storyline.pairs import output_line, read_pairs, score_pairs, scoring_engine
+    from storyline.commands.common import run_engine
+    from storyline.pairs import output_line, read_pairs, score_pairs
     from storyline.pipeline import Pipeline
 
     # Undecodable bytes become U+FFFD: a pairs file with one broken line is still scored.
@@ -127,7 +128,7 @@ def _similar_pairs(pairs_file: str, progress: bool | None, fmt: str, *, second_r
 
     try:
         with tqdm(total=total, unit="pair", desc="similar", disable=not show, file=sys.stderr) as bar, \
-                scoring_engine() as engine:  # one worker per core; a short file is scored here
+                run_engine("processes", None, None) as engine:  # a worker per core; a short file is scored here
             for item, result in score_pairs(read_pairs(handle, pairs_file), Pipeline(), engine=engine,
                                             second_reader=second_reader, on_error=report, on_done=bar.update):
                 line = output_line(item, result) if fmt != "json" else {"pair_id": item.pair_id, **result}
