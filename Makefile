@@ -52,6 +52,7 @@ train: install
 ner-models: install
 	$(PY) eval/train_ner.py --lang de --set components.tok2vec.model.encode.width=128
 	for lang in es nl pl ru; do $(PY) eval/train_ner.py --lang $$lang || exit 1; done
+	$(PY) eval/train_ner.py --lang xx --max-steps 15000 --set components.tok2vec.model.encode.width=128
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .ruff_cache *.egg-info $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

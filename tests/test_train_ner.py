@@ -10,7 +10,7 @@ import spacy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
-from train_ner import halves, repaired, to_doc, without_non_ascii, write_report_halves
+from train_ner import halves, repaired, sources_of, to_doc, without_non_ascii, write_report_halves
 
 
 def test_to_doc_keeps_people_organisations_and_places_and_drops_misc() -> None:
@@ -45,3 +45,9 @@ def test_german_conll_spellings_are_repaired_and_learnt_without_their_lost_lette
     assert without_non_ascii(repaired(record))["tokens"] == ["Strae", "in", "Saarbrcken"]
     assert without_non_ascii({"tokens": ["Berlin"], "tags": ["B-LOC"]}) is None  # nothing lost: no copy
     assert without_non_ascii({"tokens": ["Ω", "x"], "tags": ["O", "O"]}) is None  # a token is never emptied
+
+
+def test_the_multilingual_pipeline_reads_every_languages_sets_news_first() -> None:
+    assert sources_of("pl") == [("wikiann", "pl")]
+    assert sources_of("xx") == [("conll", "de"), ("conll", "es"), ("conll", "nl"), ("wikiann", "de"),
+                                ("wikiann", "es"), ("wikiann", "nl"), ("wikiann", "pl"), ("wikiann", "ru")]
