@@ -1,5 +1,7 @@
 """Throughput of the entity stage per language (issue 19), on real text: the gold NER sentences
-of ../shared/data/ner, joined 20 at a time into article-sized texts (about 2,000 characters).
+of ../shared/data/ner, joined 20 at a time into article-sized texts (about 2,000 characters), and
+for Italian, which has no NER gold here (the multilingual pipeline reads it), MEANTIME's 30
+Italian articles.
 
 Usage: .venv/bin/python benchmarks/entities_speed.py [--data ../shared/data/ner] [--texts 50]
 
@@ -29,6 +31,12 @@ def texts_of(path: Path, count: int, per_text: int = 20) -> list[str]:
     return [" ".join(sentences[i:i + per_text]) for i in range(0, per_text * count, per_text)]
 
 
+def articles_of(path: Path, language: str, count: int) -> list[str]:
+    """Whole articles of one language from a ``{"lang","title","text"}`` JSONL file (MEANTIME)."""
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [f"{r.get('title', '')}\n\n{r['text']}" for r in records if r.get("lang") == language][:count]
+
+
 def timed(function, texts: list[str]) -> float:
     function(texts[0])
     started = time.perf_counter()
@@ -41,6 +49,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "ner")
     parser.add_argument("--texts", type=int, default=50)
+    parser.add_argument("--meantime", type=Path, default=ROOT.parent / "shared" / "data" / "meantime" / "apple.jsonl",
+                        help="MEANTIME articles: the Italian row's texts")
     args = parser.parse_args()
     import spacy
 
@@ -48,8 +58,10 @@ def main() -> int:
     from storyline.stages.entities import EntityRecognizer, load_ner, model_spans
 
     print("lang  load s  NER ms/text  stage ms/text  floor ms/text  NER chars/s")
-    for lang, name in FILES.items():
-        texts = texts_of(args.data / name, args.texts)
+    sets = [(lang, texts_of(args.data / name, args.texts)) for lang, name in FILES.items()]
+    if args.meantime.is_file():
+        sets.append(("it", articles_of(args.meantime, "it", args.texts)))
+    for lang, texts in sets:
         started = time.perf_counter()
         if load_ner(lang) is None:
             print(f"{lang}: no NER model")

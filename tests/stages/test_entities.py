@@ -203,8 +203,8 @@ NEWS = {
 
 @pytest.mark.parametrize("language", sorted(NEWS))
 def test_every_language_with_a_model_finds_its_people(language: str) -> None:
-    """The pipelines trained here (and Spanish's, read for Italian and Portuguese) load from the
-    package and find a person in a news sentence of their language."""
+    """The pipelines trained here (and the multilingual one, read for Italian and Portuguese) load
+    from the package and find a person in a news sentence of their language."""
     assert language in ner_languages()
     assert load_ner(language) is not None
     text, surname = NEWS[language]
