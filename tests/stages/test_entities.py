@@ -212,6 +212,16 @@ def test_every_language_with_a_model_finds_its_people(language: str) -> None:
     assert any(surname in name for name in people), people
 
 
+def test_a_borrowed_pipeline_splits_words_as_its_language_does() -> None:
+    """Italian, which the multilingual pipeline was not trained on, is read with Italian's
+    tokenizer: "dell'Apple" is two words, as spaCy's Italian splits them, not one."""
+    nlp = load_ner("it")
+    assert nlp.lang == "it" and load_ner("pt").lang == "pt"
+    assert [t.text for t in nlp.make_doc("Il CEO dell'Apple")] == ["Il", "CEO", "dell'", "Apple"]
+    # Dutch, one of its training languages, keeps the tokenizer it was trained with.
+    assert load_ner("nl").lang == "xx"
+
+
 def test_tidy_span_keeps_the_article_of_a_one_word_organisation_and_cuts_a_dangling_qualifier() -> None:
     assert tidy_span("De Morgen", "ORG") == "De Morgen" and tidy_span("Le Monde", "ORG") == "Le Monde"
     assert tidy_span("De Morgen") == "Morgen"  # not known to be an organisation: the article goes
