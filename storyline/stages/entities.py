@@ -50,6 +50,8 @@ MULTILINGUAL_TRAINED: tuple[str, ...] = ("de", "es", "nl", "pl", "ru")
 #: 0.548). Dutch: it reads Dutch news better than the Dutch one did (CoNLL 0.734 -> 0.781, WikiANN
 #: 0.783 -> 0.784). For the other four, the language's own pipeline held (docs/models.md).
 NER_BORROWED: dict[str, str] = {"it": MULTILINGUAL_NER, "pt": MULTILINGUAL_NER, "nl": MULTILINGUAL_NER}
+#: The folders of ``storyline/data/ner``: one pipeline each.
+_SHIPPED_DIRS: tuple[str, ...] = (*SHIPPED_NER, MULTILINGUAL_NER)
 _LABELS: dict[str, EntityType] = {"PERSON": "PER", "PER": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC"}
 _COUNTRY_LOCALES = ("en", "fr", "de", "es", "it", "nl", "pt", "pl", "sv", "da", "nb", "fi", "cs", "ro",
                     "hu", "tr", "ru", "uk", "el", "ar", "he", "fa", "zh", "ja", "ko", "hr", "sk", "sl", "bg")
@@ -223,7 +225,7 @@ def has_ner(language: str) -> bool:
     """Whether a model reads ``language``, without loading it: a process that only resolves the
     spans workers found (``storyline ingest`` on several cores) must not pay for spaCy."""
     language = NER_BORROWED.get(language, language)
-    if language in SHIPPED_NER or language == MULTILINGUAL_NER:
+    if language in _SHIPPED_DIRS:
         return resources.files("storyline.data").joinpath("ner", language, "meta.json").is_file()
     name = NER_MODELS.get(language)
     return name is not None and importlib.util.find_spec(name) is not None
@@ -233,7 +235,7 @@ def has_ner(language: str) -> bool:
 def load_ner(language: str) -> Any | None:
     """The spaCy pipeline for a language, or None when no model exists for it."""
     reader = NER_BORROWED.get(language, language)
-    if reader in SHIPPED_NER or reader == MULTILINGUAL_NER:
+    if reader in _SHIPPED_DIRS:
         return _load_shipped(reader, language)
     name = NER_MODELS.get(language)
     if name is None:
