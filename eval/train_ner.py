@@ -25,16 +25,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from storyline.stages.entities import MULTILINGUAL_TRAINED
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Training data by language, in the order read: (corpus, file stem).
 SOURCES = {
     "de": ("conll", "wikiann"), "es": ("conll", "wikiann"), "nl": ("conll", "wikiann"),
     "pl": ("wikiann",), "ru": ("wikiann",),
 }
-#: The multilingual pipeline, ``xx``: every language's training sets at once, read for Dutch (it
-#: beat the Dutch one there) and for languages with no training data here (Italian, Portuguese).
-#: The subword vectors are shared across languages, so what it learns of names in one serves the others.
-MULTILINGUAL = ("de", "es", "nl", "pl", "ru")
 KEPT = {"PER", "ORG", "LOC"}
 #: Dev sentences per corpus for checkpoint choice (spaCy scores the dev set at every evaluation);
 #: the multilingual pipeline takes fewer of each of its eight.
@@ -43,9 +41,11 @@ DEV_LIMIT_DEFAULT = 1500
 
 
 def sources_of(lang: str) -> list[tuple[str, str]]:
-    """The (corpus, language) training sets of a pipeline, in the order they are read."""
+    """The (corpus, language) training sets of a pipeline, in the order they are read. The
+    multilingual one, ``xx``, learns the sets of every language in the entity stage's
+    ``MULTILINGUAL_TRAINED`` (which it reads with the tokenizer it was trained with)."""
     if lang == "xx":
-        return [(corpus, each) for corpus in ("conll", "wikiann") for each in MULTILINGUAL
+        return [(corpus, each) for corpus in ("conll", "wikiann") for each in MULTILINGUAL_TRAINED
                 if corpus in SOURCES[each]]
     return [(corpus, lang) for corpus in SOURCES[lang]]
 
